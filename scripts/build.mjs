@@ -1,0 +1,21 @@
+// Builds dist/esm (ES modules) and dist/cjs (CommonJS), each with its own type declarations,
+// so that `import`, `require` and TypeScript (node16 and bundler resolution) all resolve.
+import { execFileSync } from 'node:child_process';
+import { rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+
+const require = createRequire(import.meta.url);
+const tsc = require.resolve('typescript/bin/tsc');
+
+rmSync('dist', { recursive: true, force: true });
+const formats = [
+  { dir: 'dist/esm', module: 'esnext', type: 'module' },
+  { dir: 'dist/cjs', module: 'commonjs', type: 'commonjs' },
+];
+for (const { dir, module, type } of formats) {
+  execFileSync(process.execPath, [tsc, '-p', 'tsconfig.build.json', '--module', module, '--outDir', dir], {
+    stdio: 'inherit',
+  });
+  writeFileSync(`${dir}/package.json`, JSON.stringify({ type }) + '\n');
+}
+console.log('built dist/esm and dist/cjs');

@@ -1,0 +1,199 @@
+import type { IClientOptions } from 'mqtt';
+import type { MqttConnectorError } from './errors.js';
+
+/** MQTT quality of service: 0 at most once, 1 at least once, 2 exactly once. */
+export type QoS = 0 | 1 | 2;
+
+/** Where the connection is. See {@link ConnectionState}. */
+export type ConnectionStatus = 'idle' | 'connecting' | 'connected' | 'reconnecting' | 'disconnected' | 'failed';
+
+/**
+ * One state of the connection, as emitted by `state$`.
+ *
+ * - `idle`: created, `connect()` not called yet.
+ * - `connecting`: the first connection is being made (with retries: `attempt` counts them).
+ * - `connected`: CONNACK accepted.
+ * - `reconnecting`: the connection was lost (or a first attempt failed after an earlier success);
+ *   waiting `delayMs` before attempt number `attempt`, or making it.
+ * - `disconnected`: `disconnect()` was called.
+ * - `failed`: the connector gave up (attempts exhausted or a fatal CONNACK refusal); `error` says why.
+ */
+export interface ConnectionState {
+  /** The status. */
+  readonly status: ConnectionStatus;
+  /** Failed attempts in a row; 0 when connected. */
+  readonly attempt: number;
+  /** Why we are (re)connecting, or failed. */
+  readonly error?: MqttConnectorError;
+  /** While waiting before the next attempt: the delay chosen by the backoff, in ms. */
+  readonly delayMs?: number;
+  /** When connected: whether the broker resumed a stored session (CONNACK session present). */
+  readonly sessionPresent?: boolean;
+  /** The broker this state refers to (URL without credentials). */
+  readonly broker: string;
+  /** When this state began (ms since the epoch, from the connector's scheduler). */
+  readonly since: number;
+}
+
+/**
+ * A message as observers receive it.
+ *
+ * @typeParam T - the decoded payload type.
+ */
+export interface MqttMessage<T = unknown> {
+  /** The topic the message was published to (never the filter). */
+  readonly topic: string;
+  /** The decoded payload. */
+  readonly payload: T;
+  /** The payload bytes exactly as received. */
+  readonly raw: Uint8Array;
+  /** QoS at which the message was delivered. */
+  readonly qos: QoS;
+  /** True when this is a retained message (sent because we subscribed, or replayed from the retained cache). */
+  readonly retain: boolean;
+  /** True when the broker flagged this delivery as a possible duplicate (QoS 1/2 redelivery). */
+  readonly dup: boolean;
+  /** Values of named wildcards (`+name`, `#name`) of the filter; `{}` otherwise. */
+  readonly params: Readonly<Record<string, string>>;
+  /** MQTT 5 publish properties (user properties, content type, correlation data, ...), when present. */
+  readonly properties?: MessageProperties;
+}
+
+/** MQTT 5 properties of a PUBLISH, in both directions. Ignored by MQTT 3.1.1 brokers. */
+export interface MessageProperties {
+  /** 0 = unspecified bytes, 1 = UTF-8 text. */
+  payloadFormatIndicator?: boolean;
+  /** Lifetime of the message in seconds; the broker drops it after that. */
+  messageExpiryInterval?: number;
+  /** MIME type of the payload, e.g. `application/json`. */
+  contentType?: string;
+  /** Topic the receiver should answer on (request/response). */
+  responseTopic?: string;
+  /** Opaque bytes that tie a response to its request. */
+  correlationData?: Uint8Array;
+  /** Application key/value pairs. */
+  userProperties?: Record<string, string | string[]>;
+  /** Subscription identifiers that matched (incoming only). */
+  subscriptionIdentifier?: number | number[];
+  /** Topic alias (managed by MQTT.js; rarely set by hand). */
+  topicAlias?: number;
+}
+
+/** A log entry handed to the log callback. Never contains passwords, tokens or URL credentials. */
+export interface LogEntry {
+  /** Severity. */
+  readonly level: LogLevel;
+  /** Human-readable text. */
+  readonly message: string;
+  /** Structured facts (state, attempt, delay, topic, error code, ...). Secrets are redacted. */
+  readonly context: Readonly<Record<string, unknown>>;
+  /** When it happened (ms since the epoch). */
+  readonly time: number;
+}
+
+/** Log severities, from most to least verbose. */
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+
+/** Receives log entries; see {@link LogEntry}. */
+export type LogCallback = (entry: LogEntry) => void;
+
+/** A value or a function that produces it (possibly asynchronously) before every connection attempt. */
+export type Provider<T> = T | (() => T | Promise<T>);
+
+/** Backoff jitter: none; equal (half fixed, half random); full (uniformly random up to the delay). */
+export type Jitter = 'none' | 'equal' | 'full';
+
+/** Last will: published by the broker when the connection dies without DISCONNECT. */
+export interface WillOptions {
+  /** Topic of the will message. */
+  topic: string;
+  /** Payload: string, bytes or any JSON value (encoded like {@link MqttConnector.publish}). */
+  payload: unknown;
+  /** QoS of the will, default 0. */
+  qos?: QoS;
+  /** Retain the will message, default false. */
+  retain?: boolean;
+  /** MQTT 5 will properties (e.g. `willDelayInterval`, `contentType`). */
+  properties?: Record<string, unknown>;
+}
+
+/** TLS options for `mqtts://` and `wss://` (Node). Certificates are verified unless `rejectUnauthorized` is false. */
+export interface TlsOptions {
+  /** Trusted CA certificate(s), PEM. */
+  ca?: string | Uint8Array | (string | Uint8Array)[];
+  /** Client certificate, PEM (mutual TLS). */
+  cert?: string | Uint8Array;
+  /** Client private key, PEM (mutual TLS). */
+  key?: string | Uint8Array;
+  /** Passphrase of the private key. */
+  passphrase?: string;
+  /** Verify the server certificate (default true). Only turn off for tests. */
+  rejectUnauthorized?: boolean;
+  /** Server name for SNI and certificate checks, when it differs from the host. */
+  servername?: string;
+  /** ALPN protocols, e.g. `['mqtt']`. */
+  ALPNProtocols?: string[];
+}
+
+/** Overflow policy of the offline queue: refuse the new publish, drop the oldest queued one, or drop the new one. */
+export type OverflowPolicy = 'error' | 'dropOldest' | 'dropNewest';
+
+/** Pacing mode: `'spaced'` sends every message (default); `'latest'` sends only the newest per topic per window. */
+export type ThrottleMode = 'spaced' | 'latest';
+
+/** Turns a message into bytes (e.g. MessagePack). Throw to refuse a value; it becomes `ENCODE_FAILED`. */
+export type Encoder = (message: unknown, topic: string) => Uint8Array | string;
+
+/** Options of {@link MqttConnector}. Durations are in milliseconds. */
+export interface MqttConnectorOptions {
+  /**
+   * Broker host name (`localhost`) or URL (`mqtt://`, `mqtts://`, `ws://`, `wss://`, path included),
+   * or a list of them: on a drop the connector moves on to the next one. Default `'localhost'`.
+   */
+  mqttBroker?: string | readonly string[];
+  /** Port, when `mqttBroker` is a host name or a URL without port. Default 1883 (8883 for mqtts, 80/443 for ws/wss). */
+  mqttPort?: number;
+  /** Client identifier; default `mqtt_connector_<8 hex>`. */
+  clientId?: string;
+  /** First backoff delay after a failure, in ms. Default 5000. */
+  reconnectInterval?: number;
+  /** Upper bound of the backoff delay, in ms. Default 120000. */
+  maxReconnectInterval?: number;
+  /** Growth factor of the backoff delay per failed attempt. Default 2. */
+  reconnectMultiplier?: number;
+  /** Jitter applied to the backoff delay. Default `'equal'`. */
+  reconnectJitter?: Jitter;
+  /**
+   * Retries after a failure before giving up (state `failed`); -1 retries forever. Applies to the first
+   * connection and to every later drop; the count resets once connected. Default -1.
+   */
+  maxReconnectAttempts?: number;
+  /** Minimum spacing between publishes in ms; 0 sends at full speed. Default 100. */
+  throttleInterval?: number;
+  /** Username, or a provider called before every attempt (token refresh). */
+  username?: Provider<string | undefined>;
+  /** Password, or a provider called before every attempt. Never logged. */
+  password?: Provider<string | Uint8Array | undefined>;
+  /** MQTT protocol: 4 = 3.1.1 (default), 5 = MQTT 5. */
+  protocolVersion?: 4 | 5;
+  /** Start without a stored session (default true). With `false` (and, for MQTT 5, a session expiry) the broker keeps subscriptions and queued messages. */
+  clean?: boolean;
+  /** MQTT 5 session expiry in seconds (0 = ends with the connection). */
+  sessionExpiryInterval?: number;
+  /** Keepalive in seconds (default 60; 0 disables). */
+  keepalive?: number;
+  /** How long to wait for CONNACK, in ms. Default 10000. */
+  connectTimeout?: number;
+  /** Last will. */
+  will?: WillOptions;
+  /** TLS settings for `mqtts://` / `wss://`. */
+  tls?: TlsOptions;
+  /** Set TCP_NODELAY on the socket (default true): MQTT's small packets otherwise wait for delayed ACKs. */
+  noDelay?: boolean;
+  /** Minimum level of log entries handed to the log callback. Default `'info'`. */
+  logLevel?: LogLevel;
+  /** Log callback (same as calling `setLogCallback`). */
+  logger?: LogCallback;
+  /** Any other MQTT.js client option (escape hatch). Options the connector owns are refused. */
+  mqtt?: Partial<IClientOptions>;
+}
