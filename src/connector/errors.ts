@@ -107,9 +107,15 @@ export class DecodeError extends MqttConnectorError {
     topic: string,
     raw: Uint8Array,
     message: string,
-    options: MqttConnectorErrorOptions & { issues?: readonly { message: string; path?: readonly unknown[] }[] } = {},
+    options: MqttConnectorErrorOptions & {
+      issues?: readonly { message: string; path?: readonly unknown[] }[];
+    } = {},
   ) {
-    super('DECODE_FAILED', `Cannot decode message on ${JSON.stringify(truncate(topic))}: ${message}`, options);
+    super(
+      'DECODE_FAILED',
+      `Cannot decode message on ${JSON.stringify(truncate(topic))}: ${message}`,
+      options,
+    );
     this.topic = topic;
     this.raw = raw;
     this.issues = options.issues ?? [];
@@ -133,7 +139,10 @@ export class QueueFullError extends MqttConnectorError {
 /** In `'latest'` conflation mode, a newer publish on the same topic replaced this one before it was sent. */
 export class SupersededError extends MqttConnectorError {
   constructor(topic: string) {
-    super('SUPERSEDED', `Superseded by a newer message on ${JSON.stringify(truncate(topic))} within the throttle window`);
+    super(
+      'SUPERSEDED',
+      `Superseded by a newer message on ${JSON.stringify(truncate(topic))} within the throttle window`,
+    );
   }
 }
 

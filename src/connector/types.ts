@@ -5,7 +5,8 @@ import type { MqttConnectorError } from './errors.js';
 export type QoS = 0 | 1 | 2;
 
 /** Where the connection is. See {@link ConnectionState}. */
-export type ConnectionStatus = 'idle' | 'connecting' | 'connected' | 'reconnecting' | 'disconnected' | 'failed';
+export type ConnectionStatus =
+  'idle' | 'connecting' | 'connected' | 'reconnecting' | 'disconnected' | 'failed';
 
 /**
  * One state of the connection, as emitted by `state$`.

@@ -1,0 +1,244 @@
+/**
+ * The one MQTT.js client of a connector, and the only module that touches MQTT.js at run time.
+ * It turns the client's events into Observables (the {@link MqttPort} the data paths use) and a
+ * connection attempt into a cold Observable that the connection loop retries with backoff.
+ *
+ * @internal
+ */
+import mqtt from 'mqtt';
+import type { IClientOptions, IConnackPacket, IDisconnectPacket, IPublishPacket, MqttClient } from 'mqtt';
+import { Observable, Subject } from 'rxjs';
+import type { ConnAck, IncomingPublish, MqttPort } from '../streams/port.js';
+import type { BrokerEndpoint } from './broker-url.js';
+import { classifyFailure, connectionLost, toPublishError } from './failures.js';
+import { ClosedError, type MqttConnectorError } from './errors.js';
+import type { Logger } from './logger.js';
+import type { ResolvedOptions } from './options.js';
+import { buildMqttOptions, resolveCredentials } from './mqtt-options.js';
+import { toIncomingPublish, toOutgoingProperties } from './packets.js';
+
+/** How long a graceful end may wait for outstanding acknowledgements before the socket is closed. */
+const GRACEFUL_END_TIMEOUT_MS = 2000;
+
+/** The MQTT.js client of a connector: the {@link MqttPort} plus what the connection loop needs. @internal */
+export interface MqttClientHandle extends MqttPort {
+  /**
+   * One connection attempt to `broker`. Subscribing resolves the credentials and sends CONNECT; the
+   * Observable emits the CONNACK once accepted, then errors when the attempt fails (refused, socket
+   * error, timeout) or the established connection is lost later. Unsubscribing closes the socket.
+   */
+  attempt(broker: BrokerEndpoint): Observable<ConnAck>;
+  /**
+   * Ends the connection for good: fails what MQTT.js still holds (CLOSED), sends DISCONNECT when connected
+   * (unless `force`) and closes the socket. The client can connect again afterwards.
+   */
+  end(force: boolean): Promise<void>;
+  /** Fails every publish still waiting inside MQTT.js with CLOSED (used when the connector closes for good). */
+  failPending(): void;
+}
+
+interface MqttClientInternals {
+  _flush(): void;
+  _flushVolatile(): void;
+  stream?: { setNoDelay?: (noDelay: boolean) => void; destroy(): void; destroyed?: boolean };
+}
+
+/** Creates the client (no network yet: MQTT.js's `manualConnect`). @internal */
+export function createMqttClient(options: ResolvedOptions, logger: Logger): MqttClientHandle {
+  const clientOptions: IClientOptions = buildMqttOptions(options);
+  const client: MqttClient = mqtt.connect(clientOptions);
+  const internals = client as unknown as MqttClientInternals;
+  // Kept for the connector's whole life and handed to every reconnect: MQTT.js swaps in empty stores
+  // otherwise, losing every QoS 1/2 message in flight.
+  // `clean: false` stops Store.close() from nulling them (it would break them for the next reconnect);
+  // for clean sessions, end() replaces them with empty ones instead.
+  let incomingStore = new mqtt.Store({ clean: false });
+  let outgoingStore = new mqtt.Store({ clean: false });
+
+  // With reconnectPeriod 0 and clean sessions, MQTT.js fails the callbacks of in-flight QoS 1/2 publishes
+  // on a forced clean-up (keepalive or CONNACK timeout) although the packets stay in its store and are
+  // re-sent after the reconnect. Keep the callbacks instead, so each publish settles on its real ack;
+  // `failPending` runs the original when the connector closes for good.
+  const flushAll = internals._flush.bind(client);
+  internals._flush = () => internals._flushVolatile();
+
+  const connack$ = new Subject<ConnAck>();
+  const connectionLost$ = new Subject<void>();
+  const incoming$ = new Subject<IncomingPublish>();
+  let current: ConnAck | undefined;
+  // Set while end() runs: the close that follows is ours, not a drop to recover from.
+  let ending = false;
+
+  // Listen from the start: a persistent session's backlog can arrive in the same read as the CONNACK.
+  client.on('message', (_topic: string, _payload: unknown, packet: IPublishPacket) => {
+    incoming$.next(toIncomingPublish(packet));
+  });
+
+  function attempt(broker: BrokerEndpoint): Observable<ConnAck> {
+    return new Observable<ConnAck>((subscriber) => {
+      let active = true;
+      let connected = false;
+      let lastError: MqttConnectorError | undefined;
+      let brokerDisconnect: IDisconnectPacket | undefined;
+
+      const onConnect = (packet: IConnackPacket) => {
+        connected = true;
+        current = toConnAck(packet, broker);
+        subscriber.next(current);
+        connack$.next(current);
+      };
+      const onError = (error: Error) => {
+        lastError = classifyFailure(error, connected);
+        logger.log('debug', 'MQTT client error', { broker: broker.url, error });
+      };
+      const onDisconnectPacket = (packet: IDisconnectPacket) => {
+        brokerDisconnect = packet;
+      };
+      const onClose = () => {
+        if (!active || ending) return;
+        const wasConnected = connected;
+        connected = false;
+        if (wasConnected) {
+          current = undefined;
+          connectionLost$.next();
+        }
+        subscriber.error(
+          wasConnected || !lastError ? connectionLost(lastError, brokerDisconnect, wasConnected) : lastError,
+        );
+      };
+      client.on('connect', onConnect);
+      client.on('error', onError);
+      client.on('disconnect', onDisconnectPacket);
+      client.on('close', onClose);
+
+      ending = false;
+      resolveCredentials(options, broker, logger)
+        .then((credentials) => {
+          if (!active || ending) return;
+          Object.assign(client.options, endpointOptions(broker), credentials);
+          client.reconnect({ incomingStore, outgoingStore });
+          if (options.noDelay) internals.stream?.setNoDelay?.(true);
+        })
+        .catch((error: unknown) => {
+          if (active) subscriber.error(classifyFailure(error, false));
+        });
+
+      return () => {
+        active = false;
+        client.off('connect', onConnect);
+        client.off('error', onError);
+        client.off('disconnect', onDisconnectPacket);
+        client.off('close', onClose);
+        if (connected) {
+          current = undefined;
+          connectionLost$.next();
+        }
+        // Destroy the socket rather than end() the client: end() would close (and, for clean sessions,
+        // empty) the stores that hold the QoS 1/2 messages still in flight.
+        if (!ending && internals.stream && !internals.stream.destroyed) internals.stream.destroy();
+      };
+    });
+  }
+
+  return {
+    connack$: connack$.asObservable(),
+    connectionLost$: connectionLost$.asObservable(),
+    incoming$: incoming$.asObservable(),
+    isConnected: () => current !== undefined && client.connected,
+    currentConnAck: () => current,
+    attempt,
+    end: (force) =>
+      new Promise<void>((resolve) => {
+        ending = true;
+        if (current) {
+          current = undefined;
+          connectionLost$.next();
+        }
+        // Fail what MQTT.js still holds first: a graceful end() would otherwise wait for every ack.
+        flushAll();
+        const finish = () => {
+          if (options.clean) {
+            // A clean session keeps nothing across disconnect(): do not re-send old messages on a later connect().
+            incomingStore = new mqtt.Store({ clean: false });
+            outgoingStore = new mqtt.Store({ clean: false });
+          }
+          resolve();
+        };
+        // Nothing to end while waiting between attempts: MQTT.js would wait for a 'close' that already happened.
+        if (!internals.stream || internals.stream.destroyed) return finish();
+        const graceful = !force && client.connected;
+        // The DISCONNECT is written, then the socket half-closed; if the broker never closes its side,
+        // destroy the socket so disconnect() cannot hang.
+        const fallback = graceful
+          ? setTimeout(() => internals.stream?.destroy(), GRACEFUL_END_TIMEOUT_MS)
+          : undefined;
+        client.end(!graceful, {}, () => {
+          clearTimeout(fallback);
+          finish();
+        });
+      }),
+    failPending: () => flushAll(),
+    subscribe(requests) {
+      return new Promise<number[]>((resolve, reject) => {
+        const map = Object.fromEntries(
+          requests.map((r) => [
+            r.filter,
+            { qos: r.qos, nl: r.noLocal, rap: r.retainAsPublished, rh: r.retainHandling },
+          ]),
+        );
+        client.subscribe(map, (error, granted) => {
+          // MQTT.js reports a partial refusal as an error with the SUBACK packet: read the codes from it.
+          const packet = (error as { packet?: { granted?: number[] } } | null)?.packet;
+          const codes = packet?.granted ?? granted?.map((g) => g.qos);
+          if (codes && codes.length === requests.length) resolve(codes);
+          else
+            reject(error ? classifyFailure(error, true) : new ClosedError('SUBSCRIBE was not acknowledged'));
+        });
+      });
+    },
+    unsubscribe(filters) {
+      return new Promise<void>((resolve, reject) => {
+        client.unsubscribe([...filters], (error) =>
+          error ? reject(classifyFailure(error, true)) : resolve(),
+        );
+      });
+    },
+    publish(topic, payload, publishOptions) {
+      return new Promise((resolve, reject) => {
+        const opts = {
+          qos: publishOptions.qos,
+          retain: publishOptions.retain,
+          properties: toOutgoingProperties(publishOptions.properties),
+        };
+        // MQTT.js accepts any Uint8Array at run time; its types name only Buffer and string.
+        client.publish(topic, payload as unknown as string, opts, (error, packet) => {
+          if (error) return reject(toPublishError(error));
+          const reasonCode = (packet as { reasonCode?: number } | undefined)?.reasonCode ?? 0;
+          resolve({ reasonCode });
+        });
+      });
+    },
+  };
+}
+
+function endpointOptions(broker: BrokerEndpoint): Partial<IClientOptions> {
+  return {
+    protocol: broker.protocol,
+    host: broker.host,
+    hostname: broker.host,
+    port: broker.port,
+    path: broker.path,
+  };
+}
+
+function toConnAck(packet: IConnackPacket, broker: BrokerEndpoint): ConnAck {
+  const properties = packet.properties ?? {};
+  return {
+    sessionPresent: packet.sessionPresent === true,
+    maximumPacketSize: properties.maximumPacketSize,
+    receiveMaximum: properties.receiveMaximum,
+    maximumQoS: properties.maximumQoS as ConnAck['maximumQoS'],
+    retainAvailable: properties.retainAvailable,
+    broker: broker.url,
+  };
+}

@@ -1,0 +1,6 @@
+/**
+ * Pipeable operators for MQTT message streams. Each lives in its own file; this barrel re-exports them.
+ *
+ * @packageDocumentation
+ */
+export {};
