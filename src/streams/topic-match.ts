@@ -1,0 +1,60 @@
+/**
+ * Matching one parsed filter against one topic (MQTT §4.7), and the values of named wildcards. The
+ * registry routes through the trie ({@link TopicTrie}); this module serves single filters: the
+ * `matchTopic` operator, retained-cache replay and clean-up.
+ *
+ * @internal
+ */
+import type { ParsedFilter } from './topic-filter.js';
+
+/** The params of a message whose filter has no named wildcards. Shared and frozen. */
+export const NO_PARAMS: Readonly<Record<string, string>> = Object.freeze({});
+
+/**
+ * True when a topic (split at `/`) matches filter levels (`+`, `#` and literals, as in
+ * {@link ParsedFilter.levels}). `+` matches one level, also an empty one; `#` matches the rest including
+ * the parent level; a filter starting with a wildcard never matches a topic starting with `$`.
+ */
+export function matchesLevels(levels: readonly string[], topic: readonly string[]): boolean {
+  const first = levels[0];
+  if ((first === '+' || first === '#') && (topic[0] as string).charCodeAt(0) === 0x24 /* $ */) return false;
+  for (let i = 0; i < levels.length; i++) {
+    const level = levels[i];
+    if (level === '#') return true;
+    if (i >= topic.length) return false;
+    if (level !== '+' && level !== topic[i]) return false;
+  }
+  return levels.length === topic.length;
+}
+
+/**
+ * The values of the named wildcards of `filter` in a topic it matches: `+name` gets that level, `#name`
+ * gets the rest of the topic (`''` when `#` matched the parent level).
+ *
+ * @param filter - the parsed filter (its {@link ParsedFilter.paramNames}).
+ * @param topic - the topic.
+ * @param levels - the topic split at `/`.
+ * @returns a new object, or {@link NO_PARAMS} when the filter has no named wildcards.
+ */
+export function paramsOf(
+  filter: ParsedFilter,
+  topic: string,
+  levels: readonly string[],
+): Readonly<Record<string, string>> {
+  const names = filter.paramNames;
+  if (names.length === 0) return NO_PARAMS;
+  const params: Record<string, string> = {};
+  let offset = 0;
+  for (let i = 0; i < names.length; i++) {
+    const name = names[i];
+    if (name !== undefined) {
+      if (filter.levels[i] === '#') {
+        params[name] = i < levels.length ? topic.slice(offset) : '';
+      } else {
+        params[name] = levels[i] as string;
+      }
+    }
+    if (i < levels.length) offset += (levels[i] as string).length + 1;
+  }
+  return params;
+}

@@ -1,0 +1,210 @@
+import fc from 'fast-check';
+import { parseFilter } from '../../../src/streams/topic-filter';
+import { matchesLevels } from '../../../src/streams/topic-match';
+import { TopicTrie } from '../../../src/streams/topic-trie';
+
+/**
+ * The reference: MQTT §4.7 written as a regular expression, independently of the trie and of
+ * `matchesLevels`. `+` = one level (possibly empty), a final `#` = the rest including the parent level,
+ * and a filter starting with a wildcard never matches a topic starting with `$`.
+ */
+function referenceMatch(filter: string, topic: string): boolean {
+  if (topic.startsWith('$') && (filter.startsWith('+') || filter.startsWith('#'))) return false;
+  const levels = filter.split('/');
+  let pattern = '';
+  levels.forEach((level, i) => {
+    if (level === '#') {
+      pattern += i === 0 ? '.*' : '(?:/.*)?';
+      return;
+    }
+    if (i > 0) pattern += '/';
+    pattern += level === '+' ? '[^/]*' : level.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  });
+  return new RegExp(`^${pattern}$`, 's').test(topic);
+}
+
+/** The filters stored in `trie` that match `topic`, sorted. */
+function trieMatches(trie: TopicTrie<string>, topic: string): string[] {
+  const out: (readonly string[])[] = [];
+  trie.match(topic.split('/'), out);
+  return out.flat().sort();
+}
+
+function routeLevels(filter: string): readonly string[] {
+  return parseFilter(filter).levels;
+}
+
+// [filter, topic, matches]: the spec's own examples (§4.7.1, §4.7.2), then the failure cases of the
+// anchors (ngx-mqtt #219 and its $-topic and $share holes, rxjs-mqtt's first-'+'-only and 'a/#' vs 'a').
+const TABLE: [string, string, boolean][] = [
+  // §4.7.1.2 multi-level wildcard
+  ['sport/tennis/player1/#', 'sport/tennis/player1', true],
+  ['sport/tennis/player1/#', 'sport/tennis/player1/ranking', true],
+  ['sport/tennis/player1/#', 'sport/tennis/player1/score/wimbledon', true],
+  ['sport/#', 'sport', true],
+  ['#', 'sport/tennis/player1', true],
+  ['#', '/', true],
+  ['#', 'a', true],
+  // §4.7.1.3 single-level wildcard
+  ['sport/tennis/+', 'sport/tennis/player1', true],
+  ['sport/tennis/+', 'sport/tennis/player2', true],
+  ['sport/tennis/+', 'sport/tennis/player1/ranking', false],
+  ['sport/+', 'sport', false],
+  ['sport/+', 'sport/', true],
+  ['+', 'sport', true],
+  ['+/+', '/finance', true],
+  ['/+', '/finance', true],
+  ['+', '/finance', false],
+  ['+/tennis/#', 'sport/tennis/player1', true],
+  ['+/tennis/#', 'sport/tennis', true],
+  ['sport/+/player1', 'sport/tennis/player1', true],
+  // §4.7.2 topics beginning with $
+  ['#', '$SYS/broker/uptime', false],
+  ['+/monitor/Clients', '$SYS/monitor/Clients', false],
+  ['$SYS/#', '$SYS/monitor/Clients', true],
+  ['$SYS/monitor/+', '$SYS/monitor/Clients', true],
+  ['$SYS/#', '$SYS', true],
+  ['+', '$SYS', false],
+  ['+/#', '$SYS/x', false],
+  ['+/x', '$SYS/x', false],
+  ['#', '$share/g/a', false],
+  // literal and case rules
+  ['ACCOUNTS', 'Accounts', false],
+  ['a/b', 'a/b', true],
+  ['a/b', 'a/b/', false],
+  ['a/b', 'a/b/c', false],
+  ['a//b', 'a//b', true],
+  ['a/+/b', 'a//b', true],
+  ['+/+/+', '//', true],
+  ['/#', '/', true],
+  ['/#', 'a', false],
+  // anchors: ngx-mqtt #219, tao-cumplido/rxjs-mqtt
+  ['sport/+', 'sport/', true],
+  ['a/+/+', 'a/b/c', true],
+  ['a/+/+', 'a/b', false],
+  ['a/#', 'a', true],
+  ['a/#', 'ab', false],
+  ['a/b/#', 'a/b', true],
+  ['a/b/#', 'a/bc', false],
+];
+
+describe('topic matching against MQTT §4.7', () => {
+  it.each(TABLE)('%s vs %s → %s (reference matcher)', (filter, topic, expected) => {
+    expect(referenceMatch(filter, topic)).toBe(expected);
+  });
+
+  it.each(TABLE)('%s vs %s → %s (matchesLevels)', (filter, topic, expected) => {
+    expect(matchesLevels(routeLevels(filter), topic.split('/'))).toBe(expected);
+  });
+
+  it.each(TABLE)('%s vs %s → %s (trie)', (filter, topic, expected) => {
+    const trie = new TopicTrie<string>();
+    trie.add(routeLevels(filter), filter);
+    expect(trieMatches(trie, topic)).toEqual(expected ? [filter] : []);
+    expect(trie.matchesAny(topic.split('/'))).toBe(expected);
+  });
+
+  it('routes $share/<group>/<filter> as <filter>', () => {
+    const trie = new TopicTrie<string>();
+    for (const filter of ['$share/g/a/b', '$share/g2/a/+', '$queue/a/#', '$share/g/#'])
+      trie.add(routeLevels(filter), filter);
+    expect(trieMatches(trie, 'a/b')).toEqual(['$queue/a/#', '$share/g/#', '$share/g/a/b', '$share/g2/a/+']);
+    expect(trieMatches(trie, 'a')).toEqual(['$queue/a/#', '$share/g/#']);
+    expect(trieMatches(trie, '$SYS/a')).toEqual([]);
+  });
+
+  it('returns every matching filter once, all in one trie', () => {
+    const trie = new TopicTrie<string>();
+    const filters = [...new Set(TABLE.map(([filter]) => filter))];
+    for (const filter of filters) trie.add(routeLevels(filter), filter);
+    for (const [, topic] of TABLE) {
+      expect(trieMatches(trie, topic)).toEqual(
+        filters.filter((filter) => referenceMatch(filter, topic)).sort(),
+      );
+    }
+  });
+});
+
+describe('TopicTrie bookkeeping', () => {
+  it('keeps several values per filter and removes them one by one, pruning empty nodes', () => {
+    const trie = new TopicTrie<string>();
+    trie.add(['a', '+'], 'x');
+    trie.add(['a', '+'], 'y');
+    trie.add(['a', '#'], 'z');
+    expect(trie.size).toBe(2);
+    expect(trieMatches(trie, 'a/b')).toEqual(['x', 'y', 'z']);
+    expect(trie.remove(['a', '+'], 'x')).toBe(true);
+    expect(trie.remove(['a', '+'], 'x')).toBe(false);
+    expect(trieMatches(trie, 'a/b')).toEqual(['y', 'z']);
+    expect(trie.remove(['a', '+'], 'y')).toBe(true);
+    expect(trie.size).toBe(1);
+    expect(trie.remove(['a', '#'], 'z')).toBe(true);
+    expect(trie.size).toBe(0);
+    expect(trie.remove(['b'], 'z')).toBe(false);
+    expect(trieMatches(trie, 'a/b')).toEqual([]);
+    // Everything was pruned: the root has no children left.
+    expect(JSON.stringify(trie)).toBe(JSON.stringify(new TopicTrie<string>()));
+  });
+
+  it('hands out value lists that a later change does not alter (copy-on-write)', () => {
+    const trie = new TopicTrie<string>();
+    trie.add(['a'], 'x');
+    const out: (readonly string[])[] = [];
+    trie.match(['a'], out);
+    const seen = out[0];
+    trie.add(['a'], 'y');
+    trie.remove(['a'], 'x');
+    expect(seen).toEqual(['x']);
+    expect(trieMatches(trie, 'a')).toEqual(['y']);
+  });
+});
+
+// Levels drawn from a small alphabet so that random filters and topics overlap often.
+const literal = fc.constantFrom('a', 'b', 'c', '', '$SYS', '$x', 'a$');
+const filterLevel = fc.oneof({ weight: 3, arbitrary: literal }, { weight: 1, arbitrary: fc.constant('+') });
+const filterArb = fc
+  .tuple(fc.array(filterLevel, { minLength: 1, maxLength: 5 }), fc.boolean())
+  .map(([levels, hash]) => (hash ? [...levels.slice(0, -1), '#'] : levels).join('/'))
+  .filter((filter) => filter !== ''); // the empty filter is invalid
+const topicArb = fc
+  .array(literal, { minLength: 1, maxLength: 6 })
+  .map((levels) => levels.join('/'))
+  .filter((topic) => topic !== '');
+
+describe('property: the trie agrees with the reference matcher', () => {
+  it('on random filter sets and topics, also after random removals', () => {
+    fc.assert(
+      fc.property(
+        fc.uniqueArray(filterArb, { maxLength: 40 }),
+        fc.array(topicArb, { minLength: 1, maxLength: 30 }),
+        fc.array(fc.nat(), { maxLength: 20 }),
+        (filters, topics, removals) => {
+          const trie = new TopicTrie<string>();
+          for (const filter of filters) trie.add(routeLevels(filter), filter);
+          const live = new Set(filters);
+          const check = () => {
+            for (const topic of topics) {
+              const expected = [...live].filter((filter) => referenceMatch(filter, topic)).sort();
+              expect(trieMatches(trie, topic)).toEqual(expected);
+              expect(trie.matchesAny(topic.split('/'))).toBe(expected.length > 0);
+              for (const filter of live) {
+                expect(matchesLevels(routeLevels(filter), topic.split('/'))).toBe(
+                  referenceMatch(filter, topic),
+                );
+              }
+            }
+          };
+          check();
+          for (const index of removals) {
+            if (filters.length === 0) break;
+            const filter = filters[index % filters.length] as string;
+            expect(trie.remove(routeLevels(filter), filter)).toBe(live.delete(filter));
+          }
+          expect(trie.size).toBe(live.size);
+          check();
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+});
