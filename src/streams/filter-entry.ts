@@ -1,0 +1,153 @@
+/**
+ * The registry's records. One {@link FilterEntry} per broker filter (one broker subscription), holding
+ * one {@link Route} per spelling of the filter (named wildcards differ only in their names), each holding
+ * its {@link Observer}s (one per subscription to a `subscribe()` Observable).
+ *
+ * @internal
+ */
+import type { Subscriber, Subscription } from 'rxjs';
+import type { DecodeError } from '../connector/errors.js';
+import type { MqttMessage, QoS } from '../connector/types.js';
+import type { PayloadDecoder } from './decode.js';
+import type { InOrder } from './in-order.js';
+import type { IncomingPublish, SubscriptionRequest } from './port.js';
+import type { RetainHandling } from './subscribe-types.js';
+import type { ParsedFilter } from './topic-filter.js';
+
+/** The options of one `subscribe()` call, resolved once and shared by all of its subscriptions. */
+export interface ObserverSettings {
+  readonly qos: QoS;
+  readonly decoder: PayloadDecoder;
+  readonly onDecodeError: ((error: DecodeError) => void) | undefined;
+  readonly gracePeriod: number;
+  readonly replayRetained: boolean;
+  readonly noLocal: boolean;
+  readonly retainAsPublished: boolean;
+  readonly retainHandling: RetainHandling;
+}
+
+/** What an observer needs to build a message whose payload was decoded asynchronously. */
+export interface DeliveryContext {
+  readonly publish: IncomingPublish;
+  readonly params: Readonly<Record<string, string>>;
+}
+
+/** Whoever attached an {@link Observer}; called back when its subscriber unsubscribes. */
+export interface ObserverOwner {
+  detach(observer: Observer): void;
+}
+
+/**
+ * One subscription to a `subscribe()` Observable. It is also the subscription's teardown
+ * (`unsubscribe()`), which saves a closure per subscription.
+ */
+export class Observer {
+  /** Set once it left (unsubscribed, errored by a refusal, or disposed): nothing is delivered any more. */
+  detached = false;
+  /** Created on the first asynchronous decode; keeps this observer's messages in order. */
+  order: InOrder<DeliveryContext> | undefined = undefined;
+
+  constructor(
+    readonly subscriber: Subscriber<MqttMessage<unknown>>,
+    readonly settings: ObserverSettings,
+    readonly route: Route,
+    private readonly owner: ObserverOwner,
+  ) {}
+
+  /** The teardown RxJS runs when the subscriber unsubscribes. */
+  unsubscribe(): void {
+    this.owner.detach(this);
+  }
+}
+
+/** One spelling of a filter: its parsed levels and parameter names, and its observers. */
+export class Route {
+  /** Copy-on-write: a dispatch in progress keeps iterating the array it started with. */
+  observers: readonly Observer[] = [];
+
+  constructor(
+    readonly filter: ParsedFilter,
+    readonly entry: FilterEntry,
+  ) {}
+}
+
+/** Waiting for the SUBACK of a filter: see `SubscriptionRegistry.whenSubscribed`. */
+export interface SubackWaiter {
+  resolve(granted: QoS): void;
+  reject(error: Error): void;
+}
+
+/** One broker subscription (one filter in SUBSCRIBE), shared by every route and observer of it. */
+export class FilterEntry {
+  readonly routes: Route[] = [];
+  /** Observers attached, over all routes. */
+  refCount = 0;
+  /** The QoS asked of the broker: the highest any observer asked; raised, never lowered. */
+  qos: QoS;
+  noLocal: boolean;
+  retainAsPublished: boolean;
+  retainHandling: RetainHandling;
+  /** Longest grace period any of its observers asked for. */
+  gracePeriod: number;
+  /** Highest QoS sent in a SUBSCRIBE on the current connection (or acknowledged in the current session). */
+  sentQos: QoS | undefined = undefined;
+  /** Highest QoS whose SUBACK arrived in the current broker session. */
+  ackedQos: QoS | undefined = undefined;
+  /** What the broker granted in its last SUBACK for this filter. */
+  granted: QoS | undefined = undefined;
+  /** Refused, retired or disposed: no longer in the registry. */
+  removed = false;
+  /** The last observer left with no grace period: retired at the end of the job unless one comes back. */
+  leaving = false;
+  graceTimer: Subscription | undefined = undefined;
+  waiters: SubackWaiter[] | undefined = undefined;
+
+  constructor(
+    readonly filter: string,
+    settings: ObserverSettings,
+  ) {
+    this.qos = settings.qos;
+    this.noLocal = settings.noLocal;
+    this.retainAsPublished = settings.retainAsPublished;
+    this.retainHandling = settings.retainHandling;
+    this.gracePeriod = settings.gracePeriod;
+  }
+
+  /** True when the current QoS still has to be sent on this connection. */
+  needsSubscribe(): boolean {
+    return this.sentQos === undefined || this.sentQos < this.qos;
+  }
+
+  /** True when the broker acknowledged the current QoS in this session. */
+  isAcknowledged(): boolean {
+    return this.ackedQos !== undefined && this.ackedQos >= this.qos;
+  }
+
+  /** True when `settings` asks for the same MQTT 5 subscription options. */
+  sameOptions(settings: ObserverSettings): boolean {
+    return (
+      this.noLocal === settings.noLocal &&
+      this.retainAsPublished === settings.retainAsPublished &&
+      this.retainHandling === settings.retainHandling
+    );
+  }
+
+  /** Takes over the MQTT 5 options of `settings`. */
+  adoptOptions(settings: ObserverSettings): void {
+    this.noLocal = settings.noLocal;
+    this.retainAsPublished = settings.retainAsPublished;
+    this.retainHandling = settings.retainHandling;
+  }
+
+  /** The SUBSCRIBE entry for the current options. */
+  request(): SubscriptionRequest {
+    const request: { -readonly [K in keyof SubscriptionRequest]: SubscriptionRequest[K] } = {
+      filter: this.filter,
+      qos: this.qos,
+    };
+    if (this.noLocal) request.noLocal = true;
+    if (this.retainAsPublished) request.retainAsPublished = true;
+    if (this.retainHandling !== 0) request.retainHandling = this.retainHandling;
+    return request;
+  }
+}

@@ -1,0 +1,240 @@
+/**
+ * Keeps the broker's subscriptions in step with the registry: batches SUBSCRIBE / UNSUBSCRIBE at the end
+ * of the current job, re-subscribes after a CONNACK, tracks SUBACKs per broker session, and resolves the
+ * waiters of `whenSubscribed`.
+ *
+ * Session bookkeeping: `sentQos` is what this connection has been asked (reset on every CONNACK to what
+ * the session acknowledged), `ackedQos` what the broker session acknowledged (reset when a CONNACK says
+ * the session is new). Answers that arrive for an earlier connection (`epoch`) are ignored: that
+ * connection's state was already replaced by the next CONNACK's.
+ *
+ * @internal
+ */
+import type { LogLevel, QoS } from '../connector/types.js';
+import type { FilterEntry } from './filter-entry.js';
+import type { ConnAck, MqttPort } from './port.js';
+
+/** What the sync needs from the registry. */
+export interface SyncHooks {
+  /** Every entry of the registry. */
+  entries(): Iterable<FilterEntry>;
+  /** Runs first in every flush (retires entries whose last observer left in this job). */
+  beforeFlush(): void;
+  /** The broker refused `entry` (SUBACK code 0x80 or more). */
+  refused(entry: FilterEntry, code: number): void;
+  log(level: LogLevel, message: string, context: Record<string, unknown>): void;
+}
+
+const noop = (): void => undefined;
+
+/** See the module documentation. */
+export class SubscriptionSync {
+  private connected = false;
+  /** Whether the last CONNACK resumed a session. */
+  private sessionPresent = false;
+  private epoch = 0;
+  private flushScheduled = false;
+  /** Entries created or upgraded since the last flush. */
+  private readonly dirty = new Set<FilterEntry>();
+  /** Filters to UNSUBSCRIBE at the next flush. */
+  private readonly unsubscribeQueue = new Set<string>();
+  /** Filters retired while the broker session may still hold them: UNSUBSCRIBEd if the session survives. */
+  private readonly orphans = new Set<string>();
+
+  constructor(
+    private readonly port: MqttPort,
+    private readonly hooks: SyncHooks,
+    private readonly batchSize: number,
+  ) {}
+
+  /** True between `onConnected` and the loss of that connection. */
+  get isConnected(): boolean {
+    return this.connected;
+  }
+
+  /** `entry` is new or asks a higher QoS: SUBSCRIBE it at the next flush (when connected). */
+  markDirty(entry: FilterEntry): void {
+    this.dirty.add(entry);
+    this.unsubscribeQueue.delete(entry.filter);
+    this.orphans.delete(entry.filter);
+    this.scheduleFlush();
+  }
+
+  /** `entry` left the registry; UNSUBSCRIBE it if the broker may hold it. */
+  retired(entry: FilterEntry): void {
+    this.dirty.delete(entry);
+    if (entry.sentQos === undefined && entry.ackedQos === undefined) return;
+    if (this.connected) {
+      this.unsubscribeQueue.add(entry.filter);
+      this.scheduleFlush();
+    } else {
+      this.orphans.add(entry.filter);
+    }
+  }
+
+  /** Runs `flush` at the end of the current job (once, however many changes this job made). */
+  scheduleFlush(): void {
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    queueMicrotask(() => {
+      this.flushScheduled = false;
+      this.flush();
+    });
+  }
+
+  /** See `SubscriptionRegistry.onConnected`. */
+  onConnected(connAck: ConnAck): Promise<void> {
+    this.epoch++;
+    this.connected = true;
+    this.sessionPresent = connAck.sessionPresent;
+    this.hooks.beforeFlush();
+    if (connAck.sessionPresent) {
+      for (const entry of this.hooks.entries()) entry.sentQos = entry.ackedQos;
+      for (const filter of this.orphans) this.unsubscribeQueue.add(filter);
+    } else {
+      for (const entry of this.hooks.entries()) entry.sentQos = entry.ackedQos = undefined;
+      this.unsubscribeQueue.clear();
+    }
+    this.orphans.clear();
+    this.dirty.clear();
+    const pending: FilterEntry[] = [];
+    for (const entry of this.hooks.entries()) {
+      if (entry.needsSubscribe()) pending.push(entry);
+      else if (entry.isAcknowledged()) settleWaiters(entry, undefined); // kept by the resumed session
+    }
+    if (pending.length > 0) {
+      this.hooks.log('info', 'Subscribing the live filters', {
+        filters: pending.length,
+        sessionPresent: connAck.sessionPresent,
+      });
+    }
+    this.sendUnsubscribes();
+    return this.sendSubscribes(pending);
+  }
+
+  /** The connection ended: nothing more is sent until the next `onConnected`. */
+  onConnectionLost(): void {
+    this.connected = false;
+    this.epoch++;
+    for (const filter of this.unsubscribeQueue) this.orphans.add(filter);
+    this.unsubscribeQueue.clear();
+  }
+
+  private flush(): void {
+    this.hooks.beforeFlush();
+    const dirty = [...this.dirty].filter((entry) => !entry.removed && entry.needsSubscribe());
+    this.dirty.clear();
+    if (!this.connected) return; // onConnected sends whatever is needed
+    this.sendUnsubscribes();
+    void this.sendSubscribes(dirty);
+  }
+
+  private sendSubscribes(entries: readonly FilterEntry[]): Promise<void> {
+    if (entries.length === 0) return Promise.resolve();
+    const epoch = this.epoch;
+    const sends: Promise<void>[] = [];
+    for (let start = 0; start < entries.length; start += this.batchSize) {
+      const batch = entries.slice(start, start + this.batchSize);
+      const requests = batch.map((entry) => {
+        entry.sentQos = entry.qos;
+        return entry.request();
+      });
+      this.hooks.log('debug', 'SUBSCRIBE', { filters: requests.length, first: requests[0]?.filter });
+      sends.push(
+        call(() => this.port.subscribe(requests)).then(
+          (codes) =>
+            this.onSuback(
+              batch,
+              requests.map((request) => request.qos),
+              codes,
+              epoch,
+            ),
+          (error: unknown) => this.onSubscribeFailed(batch, error, epoch),
+        ),
+      );
+    }
+    return Promise.all(sends).then(noop);
+  }
+
+  private onSuback(
+    batch: readonly FilterEntry[],
+    asked: readonly QoS[],
+    codes: readonly number[],
+    epoch: number,
+  ): void {
+    if (epoch !== this.epoch) return;
+    batch.forEach((entry, i) => {
+      const code = codes[i];
+      if (entry.removed) return;
+      if (code === undefined || code >= 0x80) {
+        this.hooks.refused(entry, code ?? 0x80);
+        return;
+      }
+      entry.granted = Math.min(code, 2) as QoS;
+      const qos = asked[i] as QoS;
+      if (entry.ackedQos === undefined || entry.ackedQos < qos) entry.ackedQos = qos;
+      this.hooks.log('debug', 'SUBACK', { filter: entry.filter, qos, granted: code });
+      if (entry.isAcknowledged()) settleWaiters(entry, undefined);
+    });
+  }
+
+  private onSubscribeFailed(batch: readonly FilterEntry[], error: unknown, epoch: number): void {
+    if (epoch !== this.epoch || !this.connected) return; // lost with the connection: sent again on the next CONNACK
+    this.hooks.log('warn', 'SUBSCRIBE failed; it is sent again after the next reconnect', {
+      filters: batch.length,
+      first: batch[0]?.filter,
+      error: error instanceof Error ? error.message : String(error),
+    });
+    for (const entry of batch) entry.sentQos = entry.ackedQos;
+  }
+
+  private sendUnsubscribes(): void {
+    if (this.unsubscribeQueue.size === 0) return;
+    const filters = [...this.unsubscribeQueue];
+    this.unsubscribeQueue.clear();
+    const epoch = this.epoch;
+    for (let start = 0; start < filters.length; start += this.batchSize) {
+      const batch = filters.slice(start, start + this.batchSize);
+      this.hooks.log('debug', 'UNSUBSCRIBE', { filters: batch.length, first: batch[0] });
+      call(() => this.port.unsubscribe(batch)).then(noop, (error: unknown) => {
+        if (epoch === this.epoch && this.connected) {
+          this.hooks.log('warn', 'UNSUBSCRIBE failed', {
+            filters: batch.length,
+            first: batch[0],
+            error: error instanceof Error ? error.message : String(error),
+          });
+          return;
+        }
+        // Lost with the connection: the broker session may still hold them.
+        const live = new Set<string>();
+        for (const entry of this.hooks.entries()) live.add(entry.filter);
+        const stale = batch.filter((filter) => !live.has(filter));
+        if (!this.connected) for (const filter of stale) this.orphans.add(filter);
+        else if (this.sessionPresent && stale.length > 0) {
+          for (const filter of stale) this.unsubscribeQueue.add(filter);
+          this.scheduleFlush();
+        }
+      });
+    }
+  }
+}
+
+/** Resolves (error undefined) or rejects every waiter of `entry`. */
+export function settleWaiters(entry: FilterEntry, error: Error | undefined): void {
+  const waiters = entry.waiters;
+  if (waiters === undefined) return;
+  entry.waiters = undefined;
+  for (const waiter of waiters) {
+    if (error !== undefined) waiter.reject(error);
+    else waiter.resolve(entry.granted ?? entry.qos);
+  }
+}
+
+/** Calls `send`, turning a synchronous throw into a rejection. */
+function call<T>(send: () => Promise<T>): Promise<T> {
+  try {
+    return send();
+  } catch (error) {
+    return Promise.reject(error);
+  }
+}

@@ -1,0 +1,330 @@
+import type { Observable } from 'rxjs';
+import { z } from 'zod';
+import { DecodeError, type MqttConnectorError } from '../../../src/connector/errors';
+import type { LogLevel, MqttMessage } from '../../../src/connector/types';
+import type { StandardSchemaV1 } from '../../../src/streams/standard-schema';
+import {
+  SubscriptionRegistry,
+  type SubscriptionRegistryOptions,
+} from '../../../src/streams/subscription-registry';
+import { FakePort, settle } from './fake-port';
+
+type LogLine = [LogLevel, string, Record<string, unknown>];
+
+const created: SubscriptionRegistry[] = [];
+afterEach(() => {
+  for (const registry of created.splice(0)) registry.dispose();
+});
+
+async function setup(options: Partial<SubscriptionRegistryOptions> = {}) {
+  const port = new FakePort();
+  const logs: LogLine[] = [];
+  const registry = new SubscriptionRegistry(port, { log: (...line) => logs.push(line), ...options });
+  created.push(registry);
+  const errors: MqttConnectorError[] = [];
+  registry.errors$.subscribe((error) => errors.push(error));
+  await registry.onConnected(port.open(false));
+  return { port, registry, logs, errors };
+}
+
+function collect<T>(source: Observable<T>) {
+  const values: T[] = [];
+  const state: { error?: unknown; completed: boolean } = { completed: false };
+  const subscription = source.subscribe({
+    next: (value) => values.push(value),
+    error: (error: unknown) => (state.error = error),
+    complete: () => (state.completed = true),
+  });
+  return { values, state, subscription };
+}
+
+const payloads = (messages: readonly MqttMessage<unknown>[]) => messages.map((message) => message.payload);
+
+describe('messages', () => {
+  it('carry the real topic, decoded payload, raw bytes, QoS, flags and params', async () => {
+    const { port, registry } = await setup();
+    const { values } = collect(registry.observe('sensors/+room/temp'));
+    port.deliver('sensors/kitchen/temp', '{"c":21}', { qos: 1, dup: true });
+    expect(values).toEqual([
+      {
+        topic: 'sensors/kitchen/temp',
+        payload: { c: 21 },
+        raw: new TextEncoder().encode('{"c":21}'),
+        qos: 1,
+        retain: false,
+        dup: true,
+        params: { room: 'kitchen' },
+        properties: undefined,
+      },
+    ]);
+  });
+
+  it('reach every matching filter: wildcards, $share routed as its filter, not $-topics for wildcard-first filters', async () => {
+    const { port, registry } = await setup();
+    const all = collect(registry.observe('#'));
+    const shared = collect(registry.observe('$share/g/sport/+'));
+    const plus = collect(registry.observe('sport/+'));
+    const sys = collect(registry.observe('$SYS/#'));
+    port.deliver('sport/', 'empty level');
+    port.deliver('sport', 'parent');
+    port.deliver('$SYS/uptime', 'sys');
+    expect(payloads(all.values)).toEqual(['empty level', 'parent']);
+    expect(payloads(shared.values)).toEqual(['empty level']);
+    expect(payloads(plus.values)).toEqual(['empty level']);
+    expect(payloads(sys.values)).toEqual(['sys']);
+  });
+
+  it('fill #name with the rest of the topic, or "" when # matched the parent level', async () => {
+    const { port, registry } = await setup();
+    const { values } = collect(registry.observe('devices/+id/#rest'));
+    port.deliver('devices/abc/telemetry/power', '1');
+    port.deliver('devices/abc', '2');
+    expect(values.map((message) => message.params)).toEqual([
+      { id: 'abc', rest: 'telemetry/power' },
+      { id: 'abc', rest: '' },
+    ]);
+  });
+});
+
+describe('decoding per observer', () => {
+  it('gives observers of one filter their own decoding', async () => {
+    const { port, registry } = await setup();
+    const auto = collect(registry.observe('a'));
+    const text = collect(registry.observe('a', { decode: 'string' }));
+    const binary = collect(registry.observe('a', { decode: 'binary' }));
+    const schema = collect(registry.observe('a', { decode: z.object({ n: z.number() }) }));
+    port.deliver('a', '{"n":1}');
+    expect(payloads(auto.values)).toEqual([{ n: 1 }]);
+    expect(payloads(text.values)).toEqual(['{"n":1}']);
+    expect(binary.values[0]?.payload).toBeInstanceOf(Uint8Array);
+    expect(payloads(schema.values)).toEqual([{ n: 1 }]);
+  });
+
+  it('decodes a message once per decoder, however many observers and filters share it', async () => {
+    const { port, registry } = await setup();
+    const decoder = jest.fn((raw: Uint8Array) => raw.length);
+    const first = collect(registry.observe('a/+', { decode: decoder }));
+    const second = collect(registry.observe('a/+', { decode: decoder }));
+    const third = collect(registry.observe('a/#', { decode: decoder }));
+    const named = collect(registry.observe('+x/b', { decode: decoder }));
+    port.deliver('a/b', 'xyz');
+    expect(decoder).toHaveBeenCalledTimes(1);
+    expect([first, second, third, named].map((o) => payloads(o.values))).toEqual([[3], [3], [3], [3]]);
+    // Observers without parameters share the message object too.
+    expect(first.values[0]).toBe(second.values[0]);
+    expect(first.values[0]).toBe(third.values[0]);
+    expect(named.values[0]?.params).toEqual({ x: 'a' });
+  });
+
+  it('skips a payload that fails to decode for that observer only, reports it, and goes on', async () => {
+    const { port, registry, errors, logs } = await setup();
+    const onDecodeError = jest.fn();
+    const json = collect(registry.observe<{ n: number }>('a', { decode: 'json', onDecodeError }));
+    const auto = collect(registry.observe('a'));
+    const all = collect(registry.messages$);
+    port.deliver('a', '{"n":1}');
+    port.deliver('a', '{"n":'); // truncated JSON
+    port.deliver('a', '{"n":3}');
+    expect(payloads(json.values)).toEqual([{ n: 1 }, { n: 3 }]);
+    expect(json.state).toEqual({ completed: false });
+    expect(payloads(auto.values)).toEqual([{ n: 1 }, '{"n":', { n: 3 }]);
+    expect(all.values).toHaveLength(3);
+    expect(errors).toHaveLength(1);
+    const error = errors[0] as DecodeError;
+    expect(error).toBeInstanceOf(DecodeError);
+    expect(error).toMatchObject({
+      code: 'DECODE_FAILED',
+      topic: 'a',
+      raw: new TextEncoder().encode('{"n":'),
+    });
+    expect(onDecodeError).toHaveBeenCalledWith(error);
+    const warning = logs.find(([level]) => level === 'warn');
+    expect(warning?.[2]).toMatchObject({ topic: 'a', code: 'DECODE_FAILED', decoder: 'json', bytes: 5 });
+    expect(JSON.stringify(warning)).not.toContain('{\\"n\\":'); // payload content is not logged
+  });
+
+  it('reports the schema issues of a refused payload once per decoder', async () => {
+    const { port, registry, errors } = await setup();
+    const Reading = z.object({ celsius: z.number() });
+    const one = collect(registry.observe('r', { decode: Reading }));
+    const two = collect(registry.observe('r', { decode: Reading }));
+    port.deliver('r', '{"celsius":"warm"}');
+    port.deliver('r', '{"celsius":20}');
+    expect(payloads(one.values)).toEqual([{ celsius: 20 }]);
+    expect(payloads(two.values)).toEqual([{ celsius: 20 }]);
+    expect(errors).toHaveLength(1);
+    expect((errors[0] as DecodeError).issues[0]?.path).toEqual(['celsius']);
+  });
+
+  it('keeps arrival order with an asynchronous schema', async () => {
+    const { port, registry, errors } = await setup();
+    const slowFirst: StandardSchemaV1<unknown, number> = {
+      '~standard': {
+        version: 1,
+        vendor: 'test',
+        validate: (value) => {
+          const n = value as number;
+          if (n < 0) return { issues: [{ message: 'negative' }] };
+          // The first message takes longest.
+          return new Promise((resolve) => setTimeout(() => resolve({ value: n }), n === 1 ? 20 : 1));
+        },
+      },
+    };
+    const { values } = collect(registry.observe('a', { decode: slowFirst }));
+    for (const n of ['1', '2', '-3', '4']) port.deliver('a', n);
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    expect(payloads(values)).toEqual([1, 2, 4]);
+    expect(errors).toHaveLength(1);
+  });
+
+  it('keeps delivering to the others when an onDecodeError callback throws', async () => {
+    const { port, registry } = await setup();
+    collect(
+      registry.observe('a', {
+        decode: 'json',
+        onDecodeError: () => {
+          throw new Error('careless callback');
+        },
+      }),
+    );
+    const other = collect(registry.observe('a', { decode: 'string' }));
+    port.deliver('a', 'not json');
+    expect(payloads(other.values)).toEqual(['not json']);
+  });
+});
+
+describe('messages$ and unmatched$', () => {
+  it('messages$ gets every message, decoded auto; unmatched$ only those no filter claims', async () => {
+    const { port, registry } = await setup();
+    const all = collect(registry.messages$);
+    const unmatched = collect(registry.unmatched$);
+    collect(registry.observe('a/#'));
+    port.deliver('a/1', '1');
+    port.deliver('b/1', 'backlog');
+    expect(all.values.map((message) => message.topic)).toEqual(['a/1', 'b/1']);
+    expect(unmatched.values).toEqual([
+      expect.objectContaining({ topic: 'b/1', payload: 'backlog', params: {} }),
+    ]);
+  });
+
+  it('counts a filter in its grace period as claiming its messages', async () => {
+    const { port, registry } = await setup({ defaultGracePeriod: 60_000 });
+    const unmatched = collect(registry.unmatched$);
+    registry.observe('a').subscribe().unsubscribe();
+    port.deliver('a', 'x');
+    expect(unmatched.values).toHaveLength(0);
+  });
+});
+
+describe('retained messages', () => {
+  it('replays the cached retained state to an observer joining a filter already subscribed', async () => {
+    const { port, registry } = await setup();
+    const first = collect(registry.observe('lamps/+id'));
+    await settle();
+    port.deliver('lamps/1', 'on', { retain: true });
+    port.deliver('lamps/2', 'off', { retain: true });
+    port.deliver('lamps/1', 'still on'); // live message: the topic's state moved on
+    const late = collect(registry.observe('lamps/+lamp', { decode: 'string' }));
+    expect(late.values.map((m) => [m.topic, m.payload, m.retain, m.params])).toEqual([
+      ['lamps/2', 'off', true, { lamp: '2' }],
+      ['lamps/1', 'still on', true, { lamp: '1' }],
+    ]);
+    expect(first.values).toHaveLength(3); // nothing replayed to the first observer
+    const narrower = collect(registry.observe('lamps/2'));
+    await settle();
+    expect(narrower.values).toHaveLength(0); // a new SUBSCRIBE: the broker sends the retained state itself
+  });
+
+  it('forgets a topic when an empty retained payload arrives', async () => {
+    const { port, registry } = await setup();
+    collect(registry.observe('a'));
+    port.deliver('a', 'x', { retain: true });
+    port.deliver('a', '', { retain: true });
+    expect(collect(registry.observe('a')).values).toEqual([]);
+    expect(registry.stats().retainedTopics).toBe(0);
+  });
+
+  it('does not treat a live message as retained state when the filter uses Retain As Published', async () => {
+    const { port, registry } = await setup();
+    collect(registry.observe('a', { retainAsPublished: true }));
+    port.deliver('a', 'state', { retain: true });
+    port.deliver('a', 'event', { retain: false });
+    expect(payloads(collect(registry.observe('a', { retainAsPublished: true })).values)).toEqual(['state']);
+  });
+
+  it('caches nothing for topics no filter matches, and forgets topics when their last filter goes', async () => {
+    const { port, registry } = await setup();
+    const wide = collect(registry.observe('a/#'));
+    const narrow = collect(registry.observe('a/1'));
+    port.deliver('a/1', '1', { retain: true });
+    port.deliver('a/2', '2', { retain: true });
+    port.deliver('b', 'b', { retain: true });
+    expect(registry.stats().retainedTopics).toBe(2);
+    wide.subscription.unsubscribe();
+    await settle();
+    expect(registry.stats().retainedTopics).toBe(1); // a/1 is still matched by 'a/1'
+    narrow.subscription.unsubscribe();
+    await settle();
+    expect(registry.stats().retainedTopics).toBe(0);
+  });
+
+  it('is bounded: the least recently updated topics are dropped, counted and logged', async () => {
+    const { port, registry, logs } = await setup({ maxRetained: 2 });
+    collect(registry.observe('t/+'));
+    for (const n of [1, 2, 3, 4]) port.deliver(`t/${n}`, String(n), { retain: true });
+    expect(registry.stats()).toMatchObject({ retainedTopics: 2, retainedDropped: 2 });
+    expect(payloads(collect(registry.observe('t/+')).values)).toEqual([3, 4]);
+    expect(logs.filter(([level]) => level === 'warn')).toHaveLength(1); // warned once, then debug
+    expect(logs.filter(([, message]) => message.startsWith('Retained cache full'))).toHaveLength(2);
+  });
+
+  it('replays nothing when the observer says replayRetained: false or the filter uses Retain Handling 2', async () => {
+    const { port, registry } = await setup();
+    collect(registry.observe('a'));
+    collect(registry.observe('b', { retainHandling: 2 }));
+    port.deliver('a', 'x', { retain: true });
+    port.deliver('b', 'y', { retain: true });
+    expect(collect(registry.observe('a', { replayRetained: false })).values).toEqual([]);
+    expect(collect(registry.observe('b', { retainHandling: 2 })).values).toEqual([]);
+    expect(collect(registry.observe('a')).values).toHaveLength(1);
+  });
+
+  it('replays to an observer that re-joins during the grace period', async () => {
+    const { port, registry } = await setup({ defaultGracePeriod: 60_000 });
+    const first = collect(registry.observe('state'));
+    port.deliver('state', '{"v":1}', { retain: true });
+    first.subscription.unsubscribe();
+    const back = collect(registry.observe('state'));
+    expect(back.values).toEqual([expect.objectContaining({ payload: { v: 1 }, retain: true })]);
+  });
+
+  it('reports a cached payload that fails the joining observer’s decoder, and replays the rest', async () => {
+    const { port, registry, errors } = await setup();
+    collect(registry.observe('s/+'));
+    port.deliver('s/1', 'not json', { retain: true });
+    port.deliver('s/2', '2', { retain: true });
+    const late = collect(registry.observe('s/+', { decode: 'json' }));
+    expect(payloads(late.values)).toEqual([2]);
+    expect(errors).toEqual([expect.objectContaining({ code: 'DECODE_FAILED', topic: 's/1' })]);
+  });
+});
+
+describe('changes made while a message is being delivered', () => {
+  it('delivers to the observers present when the message arrived, and lets them subscribe and leave', async () => {
+    const { port, registry } = await setup();
+    const stream = registry.observe('a');
+    const seen: string[] = [];
+    const lateValues: unknown[] = [];
+    const first = stream.subscribe((message) => {
+      seen.push(`first:${String(message.payload)}`);
+      second.unsubscribe();
+      stream.subscribe((late) => lateValues.push(late.payload));
+    });
+    const second = stream.subscribe((message) => seen.push(`second:${String(message.payload)}`));
+    port.deliver('a', '1');
+    port.deliver('a', '2');
+    expect(seen).toEqual(['first:1', 'first:2']);
+    expect(lateValues).toEqual([2]);
+    first.unsubscribe();
+  });
+});
