@@ -5,24 +5,18 @@
  * @internal
  */
 import { asyncScheduler, Observable, Subject, Subscription, type SchedulerLike } from 'rxjs';
-import {
-  ClosedError,
-  InvalidArgumentError,
-  SubscribeRefusedError,
-  type DecodeError,
-  type MqttConnectorError,
-} from '../connector/errors.js';
+import { InvalidArgumentError, type DecodeError, type MqttConnectorError } from '../connector/errors.js';
 import type { LogLevel, MqttMessage, QoS } from '../connector/types.js';
 import { Dispatcher } from './dispatch.js';
-import { FilterEntry, Observer, Route, type ObserverSettings } from './filter-entry.js';
+import type { Route } from './filter-entry.js';
+import { FilterTable } from './filter-table.js';
 import type { ConnAck, MqttPort } from './port.js';
 import { RetainedCache } from './retained-cache.js';
 import type { StandardSchemaV1 } from './standard-schema.js';
 import type { SubscribeOptions } from './subscribe-types.js';
 import { resolveSettings } from './subscription-settings.js';
-import { settleWaiters, SubscriptionSync } from './subscription-sync.js';
-import { parseFilter, type ParsedFilter } from './topic-filter.js';
-import { matchesLevels } from './topic-match.js';
+import { SubscriptionSync } from './subscription-sync.js';
+import { parseFilter } from './topic-filter.js';
 import { TopicTrie } from './topic-trie.js';
 
 /** Options of a {@link SubscriptionRegistry}. */
@@ -73,21 +67,16 @@ export class SubscriptionRegistry {
   private readonly messages = new Subject<MqttMessage<unknown>>();
   private readonly unmatched = new Subject<MqttMessage<unknown>>();
   private readonly errors = new Subject<MqttConnectorError>();
-  private readonly entries = new Map<string, FilterEntry>();
-  private readonly trie = new TopicTrie<Route>();
   private readonly retained: RetainedCache;
   private readonly dispatcher: Dispatcher;
   private readonly sync: SubscriptionSync;
-  private readonly scheduler: SchedulerLike;
+  private readonly table: FilterTable;
   private readonly log: SubscriptionRegistryOptions['log'];
   private readonly defaultGracePeriod: number;
-  private readonly leaving = new Set<FilterEntry>();
   private readonly portSubscription = new Subscription();
-  private observerCount = 0;
   private disposed = false;
 
   constructor(port: MqttPort, options: SubscriptionRegistryOptions) {
-    this.scheduler = options.scheduler ?? asyncScheduler;
     this.log = options.log;
     this.defaultGracePeriod = options.defaultGracePeriod ?? 0;
     this.messages$ = this.messages.asObservable();
@@ -105,8 +94,9 @@ export class SubscriptionRegistry {
         warnedDrop = true;
       },
     );
+    const trie = new TopicTrie<Route>();
     this.dispatcher = new Dispatcher({
-      trie: this.trie,
+      trie,
       retained: this.retained,
       messages: this.messages,
       unmatched: this.unmatched,
@@ -116,13 +106,22 @@ export class SubscriptionRegistry {
     this.sync = new SubscriptionSync(
       port,
       {
-        entries: () => this.entries.values(),
-        beforeFlush: () => this.retireLeaving(),
-        refused: (entry, code) => this.refuse(entry, code),
+        entries: () => this.table.entries.values(),
+        beforeFlush: () => this.table.retireLeaving(),
+        refused: (entry, code) => this.table.refuse(entry, code),
         log: this.log,
       },
       options.subscribeBatchSize ?? 100,
     );
+    this.table = new FilterTable({
+      trie,
+      retained: this.retained,
+      dispatcher: this.dispatcher,
+      sync: this.sync,
+      scheduler: options.scheduler ?? asyncScheduler,
+      errors: this.errors,
+      log: this.log,
+    });
     this.portSubscription.add(port.incoming$.subscribe((publish) => this.dispatchSafely(publish)));
     this.portSubscription.add(port.connectionLost$.subscribe(() => this.sync.onConnectionLost()));
   }
@@ -153,9 +152,11 @@ export class SubscriptionRegistry {
       options as SubscribeOptions<unknown> | undefined,
       this.defaultGracePeriod,
     );
-    return new Observable<MqttMessage<unknown>>((subscriber) =>
-      this.attach(parsed, settings, subscriber),
-    ) as Observable<MqttMessage<T>>;
+    return new Observable<MqttMessage<unknown>>((subscriber) => {
+      if (!this.disposed) return this.table.attach(parsed, settings, subscriber);
+      subscriber.complete();
+      return undefined;
+    }) as Observable<MqttMessage<T>>;
   }
 
   /**
@@ -169,7 +170,7 @@ export class SubscriptionRegistry {
    */
   whenSubscribed(filter: string): Promise<QoS> {
     try {
-      const entry = this.entries.get(parseFilter(filter).brokerFilter);
+      const entry = this.table.entries.get(parseFilter(filter).brokerFilter);
       if (entry === undefined) {
         throw new InvalidArgumentError(
           `No live subscription to ${JSON.stringify(filter)}: subscribe to it first`,
@@ -193,14 +194,14 @@ export class SubscriptionRegistry {
 
   /** Broker filters held, including those waiting out their grace period. */
   liveFilterCount(): number {
-    return this.entries.size;
+    return this.table.entries.size;
   }
 
   /** Counters (filters, observers, retained cache). */
   stats(): SubscriptionStats {
     return {
-      filters: this.entries.size,
-      observers: this.observerCount,
+      filters: this.table.entries.size,
+      observers: this.table.observerCount,
       retainedTopics: this.retained.size,
       retainedBytes: this.retained.bytes,
       retainedDropped: this.retained.dropped,
@@ -215,145 +216,11 @@ export class SubscriptionRegistry {
     if (this.disposed) return;
     this.disposed = true;
     this.portSubscription.unsubscribe();
-    for (const entry of [...this.entries.values()]) {
-      this.remove(entry, new ClosedError('The connector was closed before the SUBACK'));
-      for (const route of entry.routes)
-        for (const observer of route.observers) this.end(observer).subscriber.complete();
-    }
+    this.table.completeAll();
     this.retained.clear();
     this.messages.complete();
     this.unmatched.complete();
     this.errors.complete();
-  }
-
-  private attach(
-    parsed: ParsedFilter,
-    settings: ObserverSettings,
-    subscriber: Observer['subscriber'],
-  ): Observer | undefined {
-    if (this.disposed) {
-      subscriber.complete();
-      return undefined;
-    }
-    let entry = this.entries.get(parsed.brokerFilter);
-    const existed = entry !== undefined;
-    let resubscribing = !existed;
-    if (entry === undefined) {
-      entry = new FilterEntry(parsed.brokerFilter, settings);
-      this.entries.set(entry.filter, entry);
-      this.sync.markDirty(entry);
-    } else {
-      if (!entry.sameOptions(settings)) {
-        if (entry.refCount > 0) {
-          subscriber.error(conflict(parsed, entry));
-          return undefined;
-        }
-        entry.adoptOptions(settings); // nobody is using the old ones: subscribe again with the new
-        entry.sentQos = undefined;
-        resubscribing = true;
-      }
-      this.cancelLeave(entry);
-      if (settings.qos > entry.qos) {
-        entry.qos = settings.qos;
-        resubscribing = true;
-      }
-      if (resubscribing) this.sync.markDirty(entry);
-      entry.gracePeriod = Math.max(entry.gracePeriod, settings.gracePeriod);
-    }
-    const route = this.routeFor(entry, parsed);
-    const observer = new Observer(subscriber, settings, route, this);
-    route.observers = [...route.observers, observer];
-    entry.refCount++;
-    this.observerCount++;
-    // A new SUBSCRIBE makes the broker send the retained messages itself; otherwise replay the cache.
-    if (!resubscribing && settings.replayRetained && entry.retainHandling !== 2)
-      this.dispatcher.replay(observer);
-    return observer;
-  }
-
-  /** Called when an observer unsubscribes (its teardown). */
-  detach(observer: Observer): void {
-    if (observer.detached) return;
-    this.end(observer);
-    const route = observer.route;
-    route.observers = route.observers.filter((other) => other !== observer);
-    const entry = route.entry;
-    entry.refCount--;
-    if (entry.refCount > 0 || entry.removed) return;
-    if (entry.gracePeriod > 0) {
-      entry.graceTimer = this.scheduler.schedule(() => {
-        entry.graceTimer = undefined;
-        this.retire(entry);
-      }, entry.gracePeriod);
-    } else {
-      entry.leaving = true;
-      this.leaving.add(entry);
-      this.sync.scheduleFlush();
-    }
-  }
-
-  private end(observer: Observer): Observer {
-    observer.detached = true;
-    observer.order?.close();
-    this.observerCount--;
-    return observer;
-  }
-
-  private routeFor(entry: FilterEntry, parsed: ParsedFilter): Route {
-    for (const route of entry.routes) if (route.filter.source === parsed.source) return route;
-    const route = new Route(parsed, entry);
-    entry.routes.push(route);
-    this.trie.add(parsed.levels, route);
-    return route;
-  }
-
-  private cancelLeave(entry: FilterEntry): void {
-    entry.graceTimer?.unsubscribe();
-    entry.graceTimer = undefined;
-    entry.leaving = false;
-    this.leaving.delete(entry);
-  }
-
-  private retireLeaving(): void {
-    for (const entry of this.leaving) if (entry.leaving) this.retire(entry);
-    this.leaving.clear();
-  }
-
-  /** The last observer left (and the grace period passed): UNSUBSCRIBE. */
-  private retire(entry: FilterEntry): void {
-    if (entry.refCount > 0 || entry.removed) return;
-    this.remove(
-      entry,
-      new ClosedError(`The subscription to ${JSON.stringify(entry.filter)} ended before its SUBACK`),
-    );
-    this.sync.retired(entry);
-  }
-
-  /** The broker refused the filter: error its observers (and nothing else), forget it. */
-  private refuse(entry: FilterEntry, code: number): void {
-    const error = new SubscribeRefusedError(entry.filter, code);
-    this.log('warn', 'The broker refused a subscription', { filter: entry.filter, reasonCode: code });
-    this.remove(entry, error);
-    // A refused upgrade may leave the earlier grant in place at the broker.
-    if (entry.ackedQos !== undefined) this.sync.retired(entry);
-    this.errors.next(error);
-    for (const route of entry.routes)
-      for (const observer of route.observers) this.end(observer).subscriber.error(error);
-  }
-
-  /** Takes `entry` out of the registry, the trie and the retained cache; settles its waiters with `error`. */
-  private remove(entry: FilterEntry, error: Error): void {
-    entry.removed = true;
-    this.cancelLeave(entry);
-    this.entries.delete(entry.filter);
-    for (const route of entry.routes) this.trie.remove(route.filter.levels, route);
-    settleWaiters(entry, error);
-    // Forget retained topics that no remaining filter matches.
-    const removed = entry.routes.map((route) => route.filter.levels);
-    this.retained.retainOnly((topic) => {
-      const levels = topic.split('/');
-      return !removed.some((filter) => matchesLevels(filter, levels)) || this.trie.matchesAny(levels);
-    });
   }
 
   private dispatchSafely(publish: Parameters<Dispatcher['dispatch']>[0]): void {
@@ -379,11 +246,4 @@ export class SubscriptionRegistry {
     });
     this.errors.next(error);
   }
-}
-
-function conflict(parsed: ParsedFilter, entry: FilterEntry): InvalidArgumentError {
-  return new InvalidArgumentError(
-    `${JSON.stringify(parsed.source)} is already subscribed with noLocal=${entry.noLocal}, retainAsPublished=${entry.retainAsPublished}, ` +
-      `retainHandling=${entry.retainHandling}; all observers of one filter share its broker subscription, so they must ask the same`,
-  );
 }
