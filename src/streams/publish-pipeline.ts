@@ -1,0 +1,361 @@
+/**
+ * The publish side of the connector: `publish()` → checks and encoding at the call → a pacing lane
+ * (offline queue while paused) → the in-flight window → the {@link MqttPort}. Every publish settles
+ * exactly once: resolved when written (QoS 0), acknowledged (QoS 1/2) or superseded (`'latest'` mode);
+ * rejected with a typed {@link MqttConnectorError} otherwise.
+ *
+ * @internal
+ */
+import { asyncScheduler, type SchedulerLike } from 'rxjs';
+import {
+  type MqttConnectorError,
+  PublishFailedError,
+  type QueueFullError,
+  TimeoutError,
+} from '../connector/errors.js';
+import { InFlightWindow, type WindowLimits } from './in-flight-window.js';
+import type { LaneHost, QueueLane } from './lanes.js';
+import { OfflineQueue } from './offline-queue.js';
+import { LaneRouter, type PacingSettings } from './pacing.js';
+import type { ConnAck, MqttPort, PublishAck } from './port.js';
+import { createJob, type PublishJob } from './publish-job.js';
+import { brokerLimitProblem, preparePublish, type RequestContext } from './publish-request.js';
+import type { PublishLog, PublishOptions, PublishPipelineOptions, PublishResult } from './publish-types.js';
+import { resolveSettings, typed } from './pipeline-settings.js';
+import { RingDeque } from './ring-deque.js';
+
+/** Default QoS 1/2 window when the broker states no Receive Maximum. */
+export const DEFAULT_MAX_IN_FLIGHT = 100;
+/** Default QoS 2 window when the broker states no Receive Maximum (stock mosquitto's max_inflight_messages). */
+export const DEFAULT_MAX_IN_FLIGHT_QOS2 = 20;
+
+/** Options of {@link PublishPipeline.close}. */
+export interface CloseOptions {
+  /** First wait, while resumed, until everything queued was sent and acknowledged. Default false. */
+  readonly flush?: boolean;
+}
+
+/**
+ * Ordered, paced, bounded publishing over an {@link MqttPort}. Starts paused: publishes queue until
+ * {@link PublishPipeline.resume}.
+ *
+ * @example
+ * ```ts
+ * const pipeline = new PublishPipeline(port, { throttleInterval: 0 });
+ * port.connack$.subscribe(() => pipeline.resume());
+ * port.connectionLost$.subscribe(() => pipeline.pause());
+ * const result = await pipeline.publish('sensors/1', { celsius: 21.5 }, { qos: 1 });
+ * ```
+ */
+export class PublishPipeline {
+  private readonly scheduler: SchedulerLike;
+  private readonly log: PublishLog;
+  private readonly context: RequestContext;
+  private readonly maxInFlight: number | undefined;
+  private readonly maxPendingWrites: number;
+  private readonly pacing: PacingSettings;
+  private readonly queue: OfflineQueue;
+  private readonly window: InFlightWindow;
+  private readonly host: LaneHost;
+  private router: LaneRouter;
+  private readonly blockedLanes = new RingDeque<QueueLane>();
+  /** Handed to the port and not settled yet (rejected with the close error on close). */
+  private readonly sent = new Set<PublishJob>();
+  private resumed = false;
+  /** Set by close(): new publishes reject with it. */
+  private closedWith: MqttConnectorError | undefined;
+  /** Bumped on close, so completions of publishes from before the close are ignored. */
+  private generation = 0;
+  private connack: ConnAck | undefined;
+  private flushDone: (() => void) | undefined;
+  private overflowing = false;
+
+  /** @throws InvalidOptionsError for an invalid option (the message names it). */
+  constructor(
+    private readonly port: MqttPort,
+    options: PublishPipelineOptions = {},
+  ) {
+    const settings = resolveSettings(options);
+    this.scheduler = options.scheduler ?? asyncScheduler;
+    this.log = options.log ?? (() => undefined);
+    this.context = settings.context;
+    this.maxInFlight = settings.maxInFlight;
+    this.maxPendingWrites = settings.maxPendingWrites;
+    this.pacing = settings.pacing;
+    this.queue = new OfflineQueue(settings.limits, settings.overflow, (job, error) =>
+      this.evicted(job, error),
+    );
+    this.window = new InFlightWindow(this.windowLimits(undefined));
+    this.host = this.createHost();
+    this.router = new LaneRouter(this.host, this.pacing);
+  }
+
+  /**
+   * Publishes `message` to `topic`. Never throws: every problem is a rejection with a typed error.
+   *
+   * @returns resolves with a {@link PublishResult} once written (QoS 0), acknowledged (QoS 1/2) or
+   *   superseded (`'latest'` mode); rejects with INVALID_TOPIC, INVALID_QOS, INVALID_ARGUMENT,
+   *   ENCODE_FAILED, PAYLOAD_TOO_LARGE (at the call), QUEUE_FULL, TIMEOUT, PUBLISH_FAILED or CLOSED.
+   */
+  publish(topic: string, message: unknown, options?: PublishOptions): Promise<PublishResult> {
+    if (this.closedWith) return Promise.reject(this.closedWith);
+    let job: PublishJob;
+    let promise: Promise<PublishResult>;
+    try {
+      const request = preparePublish(topic, message, options, this.context);
+      const problem = brokerLimitProblem(request, this.port.currentConnAck());
+      if (problem) throw problem;
+      ({ job, promise } = createJob(request));
+    } catch (error) {
+      return Promise.reject(typed(error));
+    }
+    if (job.request.timeout > 0) {
+      job.timer = this.scheduler.schedule(() => this.expire(job), job.request.timeout);
+    }
+    try {
+      this.router.submit(job);
+    } catch (error) {
+      job.phase = 'gone';
+      job.fail(typed(error));
+    }
+    return promise;
+  }
+
+  /** Connected (and subscriptions restored): waiting publishes flow again, in order, still paced. */
+  resume(): void {
+    if (this.closedWith && !this.flushDone) return;
+    this.resumed = true;
+    this.connack = this.port.currentConnAck();
+    this.window.configure(this.windowLimits(this.connack));
+    this.router.pumpAll();
+  }
+
+  /**
+   * Connection lost: new and not-yet-sent publishes wait in the offline queue. Publishes already handed
+   * to MQTT.js stay pending (it re-sends QoS 1/2 after the reconnect).
+   */
+  pause(): void {
+    this.resumed = false;
+    this.checkFlush();
+  }
+
+  /**
+   * Closes the pipeline (the connector disconnected or failed): every pending and queued publish rejects
+   * with `error`, and so does every later publish until {@link PublishPipeline.reopen}. With `flush`,
+   * first waits while resumed until everything queued was sent and acknowledged (new publishes are
+   * refused meanwhile); a pause, or a close without flush, ends that wait.
+   */
+  async close(error: MqttConnectorError, options: CloseOptions = {}): Promise<void> {
+    this.closedWith = error;
+    if (options.flush && this.resumed && !this.isDrained()) {
+      await new Promise<void>((resolve) => {
+        const previous = this.flushDone;
+        this.flushDone = () => {
+          previous?.();
+          resolve();
+        };
+      });
+    } else {
+      this.endFlush();
+    }
+    if (this.closedWith) this.failAll(this.closedWith);
+  }
+
+  /** Accepts publishes again after {@link PublishPipeline.close}; they wait until `resume()`. */
+  reopen(): void {
+    this.closedWith = undefined;
+  }
+
+  /** Publishes waiting (offline, for pacing or for window room). */
+  queuedCount(): number {
+    return this.queue.count;
+  }
+
+  /** Payload bytes of the waiting publishes. */
+  queuedBytes(): number {
+    return this.queue.bytes;
+  }
+
+  /** Publishes handed to MQTT.js and not finished (QoS 0 being written, QoS 1/2 unacknowledged). */
+  inFlightCount(): number {
+    return this.window.size;
+  }
+
+  private createHost(): LaneHost {
+    return {
+      scheduler: this.scheduler,
+      canSend: (job) => this.resumed && this.window.hasRoom(job.request.qos),
+      isResumed: () => this.resumed,
+      send: (job) => this.send(job),
+      admit: (job) => this.admit(job),
+      blocked: (lane) => {
+        lane.blocked = true;
+        this.blockedLanes.push(lane);
+      },
+      supersede: (job) => {
+        this.removeWaiting(job);
+        job.succeed('superseded', 0);
+      },
+      idle: (lane) => this.router.release(lane),
+    };
+  }
+
+  private admit(job: PublishJob): boolean {
+    const refusal = this.queue.admit(job);
+    if (refusal === undefined) {
+      this.overflowing = false;
+      return true;
+    }
+    if (!this.overflowing) {
+      this.overflowing = true; // warn once per episode, not once per refused publish
+      this.log('warn', 'Offline queue full: refusing publishes', { ...this.counts(), topic: job.topic });
+    }
+    job.phase = 'gone';
+    job.fail(refusal);
+    return false;
+  }
+
+  private send(job: PublishJob): void {
+    this.queue.leave(job);
+    job.holder = undefined;
+    const problem = brokerLimitProblem(job.request, this.connack);
+    if (problem) {
+      // Queued before this broker's CONNACK told us its limits; sending it would get us disconnected.
+      job.phase = 'gone';
+      this.log('warn', 'Queued publish refused by the broker limits', {
+        topic: job.topic,
+        code: problem.code,
+      });
+      job.fail(problem);
+      return;
+    }
+    job.phase = 'sent';
+    const { qos } = job.request;
+    this.window.acquire(qos);
+    this.sent.add(job);
+    const generation = this.generation;
+    let ack: Promise<PublishAck>;
+    try {
+      ack = this.port.publish(job.request.topic, job.request.payload, job.request);
+    } catch (error) {
+      ack = Promise.reject(error);
+    }
+    ack.then(
+      (result) => this.finished(job, generation, result, undefined),
+      (error: unknown) => this.finished(job, generation, undefined, error),
+    );
+  }
+
+  private finished(job: PublishJob, generation: number, ack: PublishAck | undefined, error: unknown): void {
+    if (generation !== this.generation) return; // closed meanwhile: already rejected, window reset
+    this.window.release(job.request.qos);
+    this.sent.delete(job);
+    if (ack === undefined) job.fail(typed(error));
+    else if (ack.reasonCode >= 0x80) {
+      job.fail(
+        new PublishFailedError(
+          `The broker refused the publish to ${JSON.stringify(job.topic)}`,
+          ack.reasonCode,
+        ),
+      );
+    } else job.succeed(job.request.qos === 0 ? 'written' : 'acknowledged', ack.reasonCode);
+    this.wakeBlocked();
+    this.checkFlush();
+  }
+
+  /** Window room was freed: let each lane that waited for it try again (each at most once). */
+  private wakeBlocked(): void {
+    for (let n = this.blockedLanes.size; n > 0; n--) {
+      const lane = this.blockedLanes.shift() as QueueLane;
+      lane.blocked = false;
+      lane.pump();
+    }
+  }
+
+  private expire(job: PublishJob): void {
+    if (job.settled) return;
+    const { topic, timeout } = job.request;
+    if (job.phase === 'waiting') {
+      this.removeWaiting(job);
+      job.fail(
+        new TimeoutError(
+          `Publish to ${JSON.stringify(topic)} timed out after ${timeout} ms before it was sent; it was removed from the queue and will not be sent`,
+        ),
+      );
+    } else {
+      this.sent.delete(job);
+      job.fail(
+        new TimeoutError(
+          `Publish to ${JSON.stringify(topic)} was not acknowledged within ${timeout} ms; it was handed to MQTT.js and may still be delivered`,
+        ),
+      );
+    }
+    this.checkFlush();
+  }
+
+  private removeWaiting(job: PublishJob): void {
+    job.phase = 'gone';
+    this.queue.leave(job);
+    job.holder?.removed(job);
+    job.holder = undefined;
+  }
+
+  private evicted(job: PublishJob, error: QueueFullError): void {
+    this.removeWaiting(job);
+    this.log('debug', 'Offline queue full: dropped the oldest publish', { topic: job.topic });
+    job.fail(error);
+  }
+
+  private isDrained(): boolean {
+    return this.queue.count === 0 && this.sent.size === 0;
+  }
+
+  private checkFlush(): void {
+    if (this.flushDone !== undefined && (!this.resumed || this.isDrained())) this.endFlush();
+  }
+
+  private endFlush(): void {
+    const done = this.flushDone;
+    this.flushDone = undefined;
+    done?.();
+  }
+
+  private failAll(error: MqttConnectorError): void {
+    this.generation++;
+    this.resumed = false;
+    const waiting = this.router.drainWaiting();
+    this.router.dispose();
+    this.router = new LaneRouter(this.host, this.pacing);
+    const pending = [...this.sent];
+    this.sent.clear();
+    this.queue.reset();
+    this.window.reset();
+    this.blockedLanes.clear();
+    if (pending.length + waiting.length > 0) {
+      this.log('info', 'Publish pipeline closed: rejecting pending publishes', {
+        pending: pending.length,
+        queued: waiting.length,
+        code: error.code,
+      });
+    }
+    for (const job of pending) job.fail(error);
+    for (const job of waiting) {
+      job.phase = 'gone';
+      job.queued = false;
+      job.holder = undefined;
+      job.fail(error);
+    }
+  }
+
+  private windowLimits(connack: ConnAck | undefined): WindowLimits {
+    const receiveMaximum = connack?.receiveMaximum;
+    const stated = this.maxInFlight ?? receiveMaximum;
+    const maxInFlight = Math.min(stated ?? DEFAULT_MAX_IN_FLIGHT, receiveMaximum ?? Number.POSITIVE_INFINITY);
+    const maxQos2 = stated === undefined ? Math.min(maxInFlight, DEFAULT_MAX_IN_FLIGHT_QOS2) : maxInFlight;
+    return { maxInFlight, maxQos2, maxWrites: this.maxPendingWrites };
+  }
+
+  private counts(): Record<string, number> {
+    return { queued: this.queue.count, queuedBytes: this.queue.bytes, inFlight: this.window.size };
+  }
+}
