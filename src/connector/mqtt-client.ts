@@ -69,6 +69,15 @@ export function createMqttClient(options: ResolvedOptions, logger: Logger): Mqtt
   // Set while end() runs: the close that follows is ours, not a drop to recover from.
   let ending = false;
 
+  // True from a (re)connect until MQTT.js has processed the socket's close: a new attempt must wait for it,
+  // or MQTT.js would treat the old socket as still connected and end() the client (closing its stores).
+  let socketOpen = false;
+  client.on('close', () => {
+    socketOpen = false;
+  });
+  const socketClosed = () =>
+    socketOpen ? new Promise<void>((resolve) => client.once('close', () => resolve())) : Promise.resolve();
+
   // Listen from the start: a persistent session's backlog can arrive in the same read as the CONNACK.
   client.on('message', (_topic: string, _payload: unknown, packet: IPublishPacket) => {
     incoming$.next(toIncomingPublish(packet));
@@ -106,16 +115,17 @@ export function createMqttClient(options: ResolvedOptions, logger: Logger): Mqtt
           wasConnected || !lastError ? connectionLost(lastError, brokerDisconnect, wasConnected) : lastError,
         );
       };
-      client.on('connect', onConnect);
-      client.on('error', onError);
-      client.on('disconnect', onDisconnectPacket);
-      client.on('close', onClose);
-
       ending = false;
-      resolveCredentials(options, broker, logger)
-        .then((credentials) => {
+      Promise.all([resolveCredentials(options, broker, logger), socketClosed()])
+        .then(([credentials]) => {
           if (!active || ending) return;
+          // Listen only now: the previous socket's close must not count as this attempt's failure.
+          client.on('connect', onConnect);
+          client.on('error', onError);
+          client.on('disconnect', onDisconnectPacket);
+          client.on('close', onClose);
           Object.assign(client.options, endpointOptions(broker), credentials);
+          socketOpen = true;
           client.reconnect({ incomingStore, outgoingStore });
           if (options.noDelay) internals.stream?.setNoDelay?.(true);
         })
