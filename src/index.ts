@@ -3,8 +3,16 @@
  *
  * @packageDocumentation
  */
-export { MqttConnector, type MqttConnectorInternals } from './connector/mqtt-connector.js';
+export {
+  MqttConnector,
+  type MqttConnectorInternals,
+  type DisconnectOptions,
+} from './connector/mqtt-connector.js';
 export * from './connector/errors.js';
 export type * from './connector/types.js';
+export type * from './streams/publish-types.js';
+export type * from './streams/subscribe-types.js';
+export type { StandardSchemaV1 } from './streams/standard-schema.js';
+export * from './operators/index.js';
 export { retryBackoff, type RetryBackoffConfig, type RetryScheduled } from './operators/retry-backoff.js';
 export { backoffDelay, type BackoffConfig } from './operators/backoff-delay.js';

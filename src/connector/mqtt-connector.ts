@@ -1,19 +1,37 @@
 import { type Observable, type SchedulerLike, asyncScheduler } from 'rxjs';
+import { PublishPipeline } from '../streams/publish-pipeline.js';
+import type { PublishOptions, PublishResult } from '../streams/publish-types.js';
+import type { StandardSchemaV1 } from '../streams/standard-schema.js';
+import type { SubscribeOptions } from '../streams/subscribe-types.js';
+import { SubscriptionRegistry } from '../streams/subscription-registry.js';
 import { Connection } from './connection.js';
+import { wireDataPaths } from './data-paths.js';
+import { ClosedError, type MqttConnectorError } from './errors.js';
 import { Logger } from './logger.js';
 import { type MqttClientHandle, createMqttClient } from './mqtt-client.js';
-import { type ResolvedOptions, resolveOptions } from './options.js';
-import type { ConnectionState, LogCallback, MqttConnectorOptions } from './types.js';
+import { DATA_PATH_OPTIONS, type ResolvedOptions, nonNegative, resolveOptions } from './options.js';
+import type { ConnectionState, LogCallback, MqttConnectorOptions, MqttMessage, QoS } from './types.js';
 
 /** Options only tests and advanced users need. */
 export interface MqttConnectorInternals {
-  /** Scheduler for backoff waits, pacing and timestamps (default `asyncScheduler`). */
+  /** Scheduler for backoff waits, pacing, timeouts and timestamps (default `asyncScheduler`). */
   scheduler?: SchedulerLike;
+}
+
+/** Options of {@link MqttConnector.disconnect}. */
+export interface DisconnectOptions {
+  /**
+   * While connected, first send what is queued and wait for the acks of what is in flight (default true),
+   * for at most `timeout` ms; whatever is left then rejects with `CLOSED`. With false, it all rejects at once.
+   */
+  flush?: boolean;
+  /** Upper bound of the flush, in ms. Default: the `disconnectTimeout` option (5000). */
+  timeout?: number;
 }
 
 /**
  * MQTT as RxJS streams: a connection with a state stream and automatic reconnection, lossless paced
- * publishing, and shared, decoded subscriptions.
+ * publishing, and shared, decoded subscriptions. One MQTT.js client for the connector's whole life.
  *
  * @example
  * ```ts
@@ -21,39 +39,73 @@ export interface MqttConnectorInternals {
  *
  * const connector = new MqttConnector({ mqttBroker: 'localhost', mqttPort: 1883 });
  * connector.state$.subscribe((state) => console.log(state.status));
+ * connector.subscribe<{ online: boolean }>('devices/+id/status').subscribe((m) => console.log(m.params.id, m.payload));
  * if (await connector.connect()) {
- *   connector.subscribe<{ online: boolean }>('devices/+id/status').subscribe((m) => console.log(m.params.id, m.payload));
  *   await connector.publish('devices/abc/status', { online: true }, { qos: 1, retain: true });
  * }
  * await connector.disconnect();
  * ```
  */
 export class MqttConnector {
-  /**
-   * The connection's state: replays the current state to each new subscriber, then emits every change
-   * once. Never errors or completes.
-   */
+  /** The connection's state: replays the current state to each new subscriber, then every change once. Never ends. */
   readonly state$: Observable<ConnectionState>;
+  /** Every incoming message (decoded `'auto'`, `params` empty), whichever filter it matched. Hot. */
+  readonly messages$: Observable<MqttMessage<unknown>>;
+  /** Incoming messages that no live filter claims (e.g. a persistent session's backlog before you subscribe). Hot. */
+  readonly unmatched$: Observable<MqttMessage<unknown>>;
+  /** Problems reported as values: payloads that failed to decode (`DECODE_FAILED`), refused filters. Hot. */
+  readonly errors$: Observable<MqttConnectorError>;
 
   private readonly options: ResolvedOptions;
   private readonly logger: Logger;
   private readonly client: MqttClientHandle;
   private readonly connection: Connection;
+  private readonly pipeline: PublishPipeline;
+  private readonly registry: SubscriptionRegistry;
+  private readonly disconnectTimeout: number;
 
   /**
-   * Creates a connector; nothing touches the network until {@link MqttConnector.connect}.
+   * Creates a connector; nothing touches the network until {@link MqttConnector.connect}. Publishes made
+   * before then wait in the offline queue; subscriptions wait for the connection.
    *
    * @throws InvalidOptionsError when an option is invalid (the message names it and what is allowed).
    */
   constructor(options: MqttConnectorOptions = {}, internals: MqttConnectorInternals = {}) {
     const scheduler = internals.scheduler ?? asyncScheduler;
-    this.options = resolveOptions(options);
+    this.options = resolveOptions(options, DATA_PATH_OPTIONS);
     this.logger = new Logger(this.options.logLevel, this.options.logger, () => scheduler.now());
+    const log = this.logger.log.bind(this.logger);
+    this.disconnectTimeout = nonNegative(options.disconnectTimeout, 'disconnectTimeout', 5000);
     this.client = createMqttClient(this.options, this.logger);
-    this.connection = new Connection(this.client, this.options, this.logger, scheduler, () => {
+    this.pipeline = new PublishPipeline(this.client, {
+      throttleInterval: this.options.throttleInterval,
+      throttleMode: options.throttleMode,
+      topicThrottle: options.topicThrottle,
+      maxQueued: options.maxQueued,
+      overflow: options.overflow,
+      encoder: options.encoder,
+      protocolVersion: this.options.protocolVersion,
+      maxInFlight: options.maxInFlight,
+      publishTimeout: options.publishTimeout,
+      scheduler,
+      log,
+    });
+    this.registry = new SubscriptionRegistry(this.client, {
+      scheduler,
+      log,
+      maxRetained: nonNegative(options.maxRetained, 'maxRetained', 1000),
+      maxRetainedBytes: nonNegative(options.maxRetainedBytes, 'maxRetainedBytes', 16 * 1024 * 1024),
+      defaultGracePeriod: nonNegative(options.unsubscribeGracePeriod, 'unsubscribeGracePeriod', 0),
+    });
+    this.connection = new Connection(this.client, this.options, this.logger, scheduler, (state) => {
+      void this.pipeline.close(new ClosedError('The connector gave up connecting', { cause: state.error }));
       this.client.failPending();
     });
+    wireDataPaths(this.client, this.registry, this.pipeline, this.logger);
     this.state$ = this.connection.state$;
+    this.messages$ = this.registry.messages$;
+    this.unmatched$ = this.registry.unmatched$;
+    this.errors$ = this.registry.errors$;
   }
 
   /**
@@ -64,14 +116,29 @@ export class MqttConnector {
    * @param forceReconnect - drop the current connection (if any) and make a fresh one.
    */
   connect(forceReconnect = false): Promise<boolean> {
+    this.pipeline.reopen();
     return this.connection.connect(forceReconnect);
   }
 
   /**
-   * Sends DISCONNECT and closes the connection; cancels pending attempts at once. Idempotent, works from
-   * every state, and leaves the state `disconnected`. `connect()` may be called again afterwards.
+   * Ends the connection: by default first sends what is queued and waits for acks (see
+   * {@link DisconnectOptions}), then rejects what is left with `CLOSED`, sends DISCONNECT, closes the socket
+   * and cancels pending attempts. Idempotent, works from every state, leaves the state `disconnected`.
+   * Subscriptions stay registered and resume after a later `connect()`.
    */
-  async disconnect(): Promise<void> {
+  async disconnect(options: DisconnectOptions = {}): Promise<void> {
+    const closed = new ClosedError('disconnect() was called');
+    const flush = (options.flush ?? true) && this.isConnected();
+    if (flush) {
+      const timeout = options.timeout ?? this.disconnectTimeout;
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([
+        this.pipeline.close(closed, { flush: true }),
+        new Promise<void>((resolve) => (timer = setTimeout(resolve, timeout))),
+      ]);
+      clearTimeout(timer);
+    }
+    await this.pipeline.close(closed);
     await this.connection.stop();
   }
 
@@ -80,9 +147,51 @@ export class MqttConnector {
     return this.connection.state.status === 'connected';
   }
 
-  /** The current state (same as the latest value of {@link MqttConnector.state$}). */
+  /** The current state (the latest value of {@link MqttConnector.state$}). */
   get state(): ConnectionState {
     return this.connection.state;
+  }
+
+  /**
+   * Publishes a message: a string (UTF-8), bytes (Uint8Array, Buffer, ArrayBuffer) or any JSON value.
+   * Messages leave in call order, `throttleInterval` apart; while not connected they wait in the offline
+   * queue. Never throws.
+   *
+   * @returns resolves once written (QoS 0) or acknowledged (QoS 1 PUBACK, QoS 2 PUBCOMP); rejects with a
+   *   typed error: `INVALID_TOPIC`, `INVALID_QOS`, `INVALID_ARGUMENT`, `ENCODE_FAILED`, `PAYLOAD_TOO_LARGE`
+   *   (at the call), `QUEUE_FULL`, `TIMEOUT`, `PUBLISH_FAILED` or `CLOSED`.
+   */
+  publish(topic: string, message: unknown, options?: PublishOptions): Promise<PublishResult> {
+    return this.pipeline.publish(topic, message, options);
+  }
+
+  /**
+   * A hot, shared stream of the messages matching `filter` (`+` / `#` wildcards, named wildcards such as
+   * `devices/+id/#rest` filling `message.params`, `$share/group/...`). The first observer causes one broker
+   * SUBSCRIBE, later ones share it, the last one leaving causes one UNSUBSCRIBE. Payloads are decoded as
+   * `options.decode` says (default `'auto'`: JSON, else text); a payload that fails to decode is reported on
+   * {@link MqttConnector.errors$} and skipped, and the stream goes on.
+   *
+   * @throws InvalidTopicError / InvalidQosError / InvalidArgumentError at the call for a bad filter or option.
+   */
+  subscribe<S extends StandardSchemaV1>(
+    filter: string,
+    options: SubscribeOptions<StandardSchemaV1.InferOutput<S>> & { decode: S },
+  ): Observable<MqttMessage<StandardSchemaV1.InferOutput<S>>>;
+  subscribe<T = unknown>(filter: string, options?: SubscribeOptions<T>): Observable<MqttMessage<T>>;
+  subscribe<T = unknown>(filter: string, options?: SubscribeOptions<T>): Observable<MqttMessage<T>> {
+    return this.registry.observe<T>(filter, options);
+  }
+
+  /**
+   * Resolves with the QoS the broker granted once the SUBACK for `filter` arrived (waiting across
+   * reconnects). Subscribe first: the filter needs a live observer.
+   *
+   * @returns rejects with `SUBSCRIBE_REFUSED` when the broker refuses the filter, `INVALID_ARGUMENT` when no
+   *   observer holds it, `CLOSED` when the last observer leaves before the SUBACK.
+   */
+  whenSubscribed(filter: string): Promise<QoS> {
+    return this.registry.whenSubscribed(filter);
   }
 
   /**

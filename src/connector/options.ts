@@ -89,6 +89,21 @@ const KNOWN_OPTIONS = new Set<string>([
   'mqtt',
 ]);
 
+/** Options validated by the publish pipeline and the subscription registry themselves. */
+export const DATA_PATH_OPTIONS = [
+  'throttleMode',
+  'topicThrottle',
+  'maxQueued',
+  'overflow',
+  'encoder',
+  'maxInFlight',
+  'publishTimeout',
+  'disconnectTimeout',
+  'unsubscribeGracePeriod',
+  'maxRetained',
+  'maxRetainedBytes',
+] as const;
+
 /**
  * Validates the connector's options and fills in defaults.
  *
@@ -177,6 +192,15 @@ export function resolveOptions(
     logger: options.logger,
     mqtt: validateEscapeHatch(options.mqtt),
   };
+}
+
+/** A number >= 0 (ms, count or bytes; Infinity allowed), or `fallback` when undefined. @throws InvalidOptionsError */
+export function nonNegative(value: unknown, name: string, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || Number.isNaN(value) || value < 0) {
+    throw new InvalidOptionsError(`${name} must be a number >= 0, got ${String(value)}`);
+  }
+  return value;
 }
 
 function duration(value: unknown, name: string, fallback: number): number {

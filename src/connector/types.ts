@@ -1,4 +1,5 @@
 import type { IClientOptions } from 'mqtt';
+import type { EncoderSpec, QueueLimits, TopicThrottle } from '../streams/publish-types.js';
 import type { MqttConnectorError } from './errors.js';
 
 /** MQTT quality of service: 0 at most once, 1 at least once, 2 exactly once. */
@@ -169,8 +170,33 @@ export interface MqttConnectorOptions {
    * connection and to every later drop; the count resets once connected. Default -1.
    */
   maxReconnectAttempts?: number;
-  /** Minimum spacing between publishes in ms; 0 sends at full speed. Default 100. */
+  /** Minimum spacing between publishes in ms; 0 sends at full speed. Spacing delays, never drops. Default 100. */
   throttleInterval?: number;
+  /**
+   * `'spaced'` (default): every publish is sent, `throttleInterval` apart. `'latest'` (opt-in, for telemetry):
+   * per topic, only the newest message of each window is sent; the others resolve with status `'superseded'`.
+   */
+  throttleMode?: ThrottleMode;
+  /** Per-topic pacing: `(topic) => ({ interval?, mode?, lane? }) | undefined`. Default: the global pacing. */
+  topicThrottle?: TopicThrottle;
+  /** Bounds of the offline queue (publishes waiting for a connection). Default 100,000 messages / 64 MiB. */
+  maxQueued?: Partial<QueueLimits>;
+  /** When the offline queue is full: `'error'` (default: reject the new publish), `'dropOldest'`, `'dropNewest'`. All dropped publishes reject with `QUEUE_FULL`. */
+  overflow?: OverflowPolicy;
+  /** Encoder for messages that are not bytes (e.g. MessagePack); default: strings as UTF-8, other values as JSON. */
+  encoder?: Encoder | EncoderSpec;
+  /** Most QoS 1/2 publishes awaiting their ack. Default: the broker's Receive Maximum (MQTT 5), else 100 (QoS 2: 20). */
+  maxInFlight?: number;
+  /** Default per-publish timeout in ms (`TIMEOUT`); 0 = none (default). */
+  publishTimeout?: number;
+  /** How long `disconnect()` may wait for queued and in-flight publishes to be sent and acknowledged, in ms. Default 5000. */
+  disconnectTimeout?: number;
+  /** Milliseconds before UNSUBSCRIBE once the last observer of a filter left (avoids churn). Default 0. */
+  unsubscribeGracePeriod?: number;
+  /** Bound of the retained-message cache (topics). Default 1000; 0 disables it. */
+  maxRetained?: number;
+  /** Bound of the retained-message cache (payload bytes). Default 16 MiB. */
+  maxRetainedBytes?: number;
   /** Username, or a provider called before every attempt (token refresh). */
   username?: Provider<string | undefined>;
   /** Password, or a provider called before every attempt. Never logged. */
