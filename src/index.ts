@@ -13,6 +13,12 @@ export type * from './connector/types.js';
 export type * from './streams/publish-types.js';
 export type * from './streams/subscribe-types.js';
 export type { StandardSchemaV1 } from './streams/standard-schema.js';
+export type {
+  RequestOptions,
+  RespondOptions,
+  ServedRequest,
+  RequestHandler,
+} from './streams/request-response.js';
 export * from './operators/index.js';
 export { retryBackoff, type RetryBackoffConfig, type RetryScheduled } from './operators/retry-backoff.js';
 export { backoffDelay, type BackoffConfig } from './operators/backoff-delay.js';

@@ -1,12 +1,20 @@
 import { type Observable, type SchedulerLike, asyncScheduler } from 'rxjs';
 import { PublishPipeline } from '../streams/publish-pipeline.js';
 import type { PublishOptions, PublishResult } from '../streams/publish-types.js';
+import {
+  type RequestHandler,
+  type RequestOptions,
+  type RespondOptions,
+  type ServedRequest,
+  sendRequest,
+  serveRequests,
+} from '../streams/request-response.js';
 import type { StandardSchemaV1 } from '../streams/standard-schema.js';
 import type { SubscribeOptions } from '../streams/subscribe-types.js';
 import { SubscriptionRegistry } from '../streams/subscription-registry.js';
 import { Connection } from './connection.js';
 import { wireDataPaths } from './data-paths.js';
-import { ClosedError, type MqttConnectorError } from './errors.js';
+import { ClosedError, InvalidOptionsError, type MqttConnectorError } from './errors.js';
 import { Logger } from './logger.js';
 import { type MqttClientHandle, createMqttClient } from './mqtt-client.js';
 import { DATA_PATH_OPTIONS, type ResolvedOptions, nonNegative, resolveOptions } from './options.js';
@@ -63,6 +71,8 @@ export class MqttConnector {
   private readonly pipeline: PublishPipeline;
   private readonly registry: SubscriptionRegistry;
   private readonly disconnectTimeout: number;
+  private readonly responseTopic: string;
+  private readonly scheduler: SchedulerLike;
 
   /**
    * Creates a connector; nothing touches the network until {@link MqttConnector.connect}. Publishes made
@@ -72,7 +82,9 @@ export class MqttConnector {
    */
   constructor(options: MqttConnectorOptions = {}, internals: MqttConnectorInternals = {}) {
     const scheduler = internals.scheduler ?? asyncScheduler;
+    this.scheduler = scheduler;
     this.options = resolveOptions(options, DATA_PATH_OPTIONS);
+    this.responseTopic = responseTopicFor(options.responseTopic, this.options.clientId);
     this.logger = new Logger(this.options.logLevel, this.options.logger, () => scheduler.now());
     const log = this.logger.log.bind(this.logger);
     this.disconnectTimeout = nonNegative(options.disconnectTimeout, 'disconnectTimeout', 5000);
@@ -195,10 +207,53 @@ export class MqttConnector {
   }
 
   /**
+   * MQTT 5 request/response: publishes `payload` to `topic` with this connector's response topic and fresh
+   * correlation data, and resolves with the first response carrying that correlation data. All requests
+   * share one subscription to the response topic (`responseTopic` option).
+   *
+   * @returns rejects with `TIMEOUT` (default after 10000 ms), `INVALID_ARGUMENT` on MQTT 3.1.1, or the
+   *   error of the publish.
+   */
+  request<T = unknown>(
+    topic: string,
+    payload: unknown,
+    options?: RequestOptions<T>,
+  ): Promise<MqttMessage<T>> {
+    const context = {
+      protocolVersion: this.options.protocolVersion,
+      responseTopic: this.responseTopic,
+      scheduler: this.scheduler,
+    };
+    return sendRequest(this, context, topic, payload, options);
+  }
+
+  /**
+   * Serves MQTT 5 requests arriving on `filter` while subscribed: each request's `handler` result (any
+   * message `publish()` accepts, or a promise of one) is published to the request's response topic with
+   * its correlation data. Emits each served request; handler failures are emitted as `ok: false` values.
+   */
+  respond<T = unknown>(
+    filter: string,
+    handler: RequestHandler<T>,
+    options?: RespondOptions<T>,
+  ): Observable<ServedRequest<T>> {
+    return serveRequests(this, filter, handler, options);
+  }
+
+  /**
    * Sets (or, with `undefined`, removes) the callback that receives log entries at or above `logLevel`.
    * Entries never contain passwords, tokens or URL credentials.
    */
   setLogCallback(callback: LogCallback | undefined): void {
     this.logger.setCallback(callback);
   }
+}
+
+/** The connector's response topic: the option, or `responses/<clientId>` (wildcard characters replaced). */
+function responseTopicFor(option: string | undefined, clientId: string): string {
+  if (option === undefined) return `responses/${clientId.replace(/[+#\0/]/g, '_') || 'anonymous'}`;
+  if (typeof option !== 'string' || option === '' || /[+#\0]/.test(option)) {
+    throw new InvalidOptionsError('responseTopic must be a non-empty topic name without +, # or NUL');
+  }
+  return option;
 }

@@ -102,6 +102,7 @@ export const DATA_PATH_OPTIONS = [
   'unsubscribeGracePeriod',
   'maxRetained',
   'maxRetainedBytes',
+  'responseTopic',
 ] as const;
 
 /**
