@@ -7,6 +7,7 @@
  * @internal
  */
 import type { Subject } from 'rxjs';
+import { isList } from './arrays.js';
 import { DecodeError } from '../connector/errors.js';
 import type { MqttMessage } from '../connector/types.js';
 import {
@@ -21,6 +22,7 @@ import { InOrder, type InOrderSink } from './in-order.js';
 import type { IncomingPublish } from './port.js';
 import type { RetainedCache } from './retained-cache.js';
 import { matchesLevels, NO_PARAMS, paramsOf } from './topic-match.js';
+import { filterLevels } from './topic-filter.js';
 import type { TopicTrie } from './topic-trie.js';
 
 const AUTO = toDecoder('auto');
@@ -110,16 +112,16 @@ export class Dispatcher {
   dispatch(publish: IncomingPublish): void {
     const { trie, messages, unmatched } = this.targets;
     const levels = publish.topic.split('/');
-    const matched: (readonly Route[])[] = [];
+    const matched: Route[] = [];
     trie.match(levels, matched);
+    const tapped = messages.observed || (matched.length === 0 && unmatched.observed);
+    if (matched.length === 0 && !tapped) return;
     const decoded = new Decoded(publish, this.targets);
     if (matched.length > 0) this.keepRetained(publish, matched);
     else if (unmatched.observed) unmatched.next(decoded.message(AUTO, decoded.outcome(AUTO)));
     if (messages.observed) messages.next(decoded.message(AUTO, decoded.outcome(AUTO)));
-    for (const routes of matched) {
-      for (const route of routes) {
-        if (route.observers.length > 0) this.deliverToRoute(route, decoded, levels);
-      }
+    for (const route of matched) {
+      if (route.observers !== undefined) this.deliverToRoute(route, decoded, levels);
     }
   }
 
@@ -127,25 +129,30 @@ export class Dispatcher {
   replay(observer: Observer): void {
     const { filter } = observer.route;
     const hits: IncomingPublish[] = [];
+    const levels = filterLevels(filter);
     for (const publish of this.targets.retained.values()) {
-      if (matchesLevels(filter.levels, publish.topic.split('/'))) hits.push(publish);
+      if (matchesLevels(levels, publish.topic.split('/'))) hits.push(publish);
     }
     const decoder = observer.settings.decoder;
     for (const publish of hits) {
       if (observer.detached) return;
       const outcome = decode(decoder, publish, this.targets);
       const params = paramsOf(filter, publish.topic, publish.topic.split('/'));
-      this.deliver(observer, outcome, { publish, params }, undefined);
+      this.deliver(observer, outcome, publish, params, undefined);
     }
   }
 
   private deliverToRoute(route: Route, decoded: Decoded, levels: readonly string[]): void {
     const publish = decoded.publish;
     const params = paramsOf(route.filter, publish.topic, levels);
-    const context: DeliveryContext = { publish, params };
     let lastDecoder: PayloadDecoder | undefined;
     let lastMessage: MqttMessage<unknown> | undefined;
-    for (const observer of route.observers) {
+    // A route holds one observer as is, several in an array (see Slot): no array per single observer.
+    const observers = route.observers;
+    const list = observers !== undefined && isList(observers) ? observers : undefined;
+    const count = list === undefined ? 1 : list.length;
+    for (let i = 0; i < count; i++) {
+      const observer = (list === undefined ? observers : list[i]) as Observer;
       const decoder = observer.settings.decoder;
       const outcome = decoded.outcome(decoder);
       let message: MqttMessage<unknown> | undefined;
@@ -158,7 +165,7 @@ export class Dispatcher {
           lastMessage = message;
         }
       }
-      this.deliver(observer, outcome, context, message);
+      this.deliver(observer, outcome, publish, params, message);
     }
   }
 
@@ -166,16 +173,19 @@ export class Dispatcher {
   private deliver(
     observer: Observer,
     outcome: DecodeOutcome,
-    context: DeliveryContext,
+    publish: IncomingPublish,
+    params: Readonly<Record<string, string>>,
     message: MqttMessage<unknown> | undefined,
   ): void {
     if (observer.detached) return;
     if (observer.order === undefined && !(outcome instanceof PendingDecode)) {
       if (outcome instanceof DecodeFailure) this.notify(observer, outcome.error);
-      else observer.subscriber.next(message ?? toMessage(context.publish, outcome, context.params));
+      else observer.subscriber.next(message ?? toMessage(publish, outcome, params));
       return;
     }
+    // Asynchronous from here on: keep what the message needs until its value is known.
     observer.order ??= new InOrder<DeliveryContext>(this.sinkFor(observer), this.targets.maxPendingDecodes);
+    const context: DeliveryContext = { publish, params };
     observer.order.push(outcome, context);
   }
 
@@ -215,14 +225,14 @@ export class Dispatcher {
    * broker clears the retain flag when forwarding, so a new retained value arrives looking like this —
    * except when every matching subscription uses Retain As Published, where the flag can be trusted.
    */
-  private keepRetained(publish: IncomingPublish, matched: readonly (readonly Route[])[]): void {
+  private keepRetained(publish: IncomingPublish, matched: readonly Route[]): void {
     const cache = this.targets.retained;
     if (publish.retain) {
       cache.set(publish);
       return;
     }
     if (!cache.has(publish.topic)) return;
-    const flagTrusted = matched.every((routes) => routes.every((route) => route.entry.retainAsPublished));
+    const flagTrusted = matched.every((route) => route.entry.retainAsPublished);
     if (!flagTrusted) cache.set(publish);
   }
 }

@@ -9,6 +9,7 @@ import type { Subscriber, Subscription } from 'rxjs';
 import type { DecodeError } from '../connector/errors.js';
 import type { MqttMessage, QoS } from '../connector/types.js';
 import type { PayloadDecoder } from './decode.js';
+import type { Slot } from './arrays.js';
 import type { InOrder } from './in-order.js';
 import type { IncomingPublish, SubscriptionRequest } from './port.js';
 import type { RetainHandling } from './subscribe-types.js';
@@ -62,8 +63,8 @@ export class Observer {
 
 /** One spelling of a filter: its parsed levels and parameter names, and its observers. */
 export class Route {
-  /** Copy-on-write: a dispatch in progress keeps iterating the array it started with. */
-  observers: readonly Observer[] = [];
+  /** Its observers (copy-on-write, see {@link Slot}). */
+  observers: Slot<Observer> = undefined;
 
   constructor(
     readonly filter: ParsedFilter,
@@ -79,14 +80,14 @@ export interface SubackWaiter {
 
 /** One broker subscription (one filter in SUBSCRIBE), shared by every route and observer of it. */
 export class FilterEntry {
-  readonly routes: Route[] = [];
+  /** Its routes (usually one). */
+  routes: Slot<Route> = undefined;
   /** Observers attached, over all routes. */
   refCount = 0;
   /** The QoS asked of the broker: the highest any observer asked; raised, never lowered. */
   qos: QoS;
-  noLocal: boolean;
-  retainAsPublished: boolean;
-  retainHandling: RetainHandling;
+  /** The MQTT 5 options in one number (see {@link packOptions}): one field instead of three per filter. */
+  private options: number;
   /** Longest grace period any of its observers asked for. */
   gracePeriod: number;
   /** Highest QoS sent in a SUBSCRIBE on the current connection (or acknowledged in the current session). */
@@ -97,8 +98,6 @@ export class FilterEntry {
   granted: QoS | undefined = undefined;
   /** Refused, retired or disposed: no longer in the registry. */
   removed = false;
-  /** The last observer left with no grace period: retired at the end of the job unless one comes back. */
-  leaving = false;
   graceTimer: Subscription | undefined = undefined;
   waiters: SubackWaiter[] | undefined = undefined;
 
@@ -107,10 +106,23 @@ export class FilterEntry {
     settings: ObserverSettings,
   ) {
     this.qos = settings.qos;
-    this.noLocal = settings.noLocal;
-    this.retainAsPublished = settings.retainAsPublished;
-    this.retainHandling = settings.retainHandling;
+    this.options = packOptions(settings);
     this.gracePeriod = settings.gracePeriod;
+  }
+
+  /** MQTT 5 No Local. */
+  get noLocal(): boolean {
+    return (this.options & 1) !== 0;
+  }
+
+  /** MQTT 5 Retain As Published. */
+  get retainAsPublished(): boolean {
+    return (this.options & 2) !== 0;
+  }
+
+  /** MQTT 5 Retain Handling. */
+  get retainHandling(): RetainHandling {
+    return (this.options >> 2) as RetainHandling;
   }
 
   /** True when the current QoS still has to be sent on this connection. */
@@ -125,18 +137,12 @@ export class FilterEntry {
 
   /** True when `settings` asks for the same MQTT 5 subscription options. */
   sameOptions(settings: ObserverSettings): boolean {
-    return (
-      this.noLocal === settings.noLocal &&
-      this.retainAsPublished === settings.retainAsPublished &&
-      this.retainHandling === settings.retainHandling
-    );
+    return this.options === packOptions(settings);
   }
 
   /** Takes over the MQTT 5 options of `settings`. */
   adoptOptions(settings: ObserverSettings): void {
-    this.noLocal = settings.noLocal;
-    this.retainAsPublished = settings.retainAsPublished;
-    this.retainHandling = settings.retainHandling;
+    this.options = packOptions(settings);
   }
 
   /** The SUBSCRIBE entry for the current options. */
@@ -150,4 +156,9 @@ export class FilterEntry {
     if (this.retainHandling !== 0) request.retainHandling = this.retainHandling;
     return request;
   }
+}
+
+/** No Local in bit 0, Retain As Published in bit 1, Retain Handling in bits 2-3. */
+function packOptions(settings: ObserverSettings): number {
+  return (settings.noLocal ? 1 : 0) | (settings.retainAsPublished ? 2 : 0) | (settings.retainHandling << 2);
 }

@@ -14,11 +14,12 @@ import {
   type MqttConnectorError,
 } from '../connector/errors.js';
 import type { LogLevel } from '../connector/types.js';
+import { slotItems, slotWith, slotWithout } from './arrays.js';
 import type { Dispatcher } from './dispatch.js';
 import { FilterEntry, Observer, Route, type ObserverOwner, type ObserverSettings } from './filter-entry.js';
 import type { RetainedCache } from './retained-cache.js';
 import { settleWaiters, type SubscriptionSync } from './subscription-sync.js';
-import type { ParsedFilter } from './topic-filter.js';
+import { filterLevels, type ParsedFilter } from './topic-filter.js';
 import { matchesLevels } from './topic-match.js';
 import type { TopicTrie } from './topic-trie.js';
 
@@ -40,6 +41,7 @@ export class FilterTable implements ObserverOwner {
   /** Observers attached. */
   observerCount = 0;
   private readonly leaving = new Set<FilterEntry>();
+  private closed = false;
 
   constructor(private readonly deps: FilterTableDeps) {}
 
@@ -49,6 +51,10 @@ export class FilterTable implements ObserverOwner {
     settings: ObserverSettings,
     subscriber: Observer['subscriber'],
   ): Observer | undefined {
+    if (this.closed) {
+      subscriber.complete();
+      return undefined;
+    }
     let entry = this.entries.get(parsed.brokerFilter);
     let subscribing = entry === undefined;
     if (entry === undefined) {
@@ -74,7 +80,7 @@ export class FilterTable implements ObserverOwner {
     if (subscribing) this.deps.sync.markDirty(entry);
     const route = this.routeFor(entry, parsed);
     const observer = new Observer(subscriber, settings, route, this);
-    route.observers = [...route.observers, observer];
+    route.observers = slotWith(route.observers, observer);
     entry.refCount++;
     this.observerCount++;
     // A new SUBSCRIBE makes the broker send the retained messages itself; otherwise replay the cache.
@@ -88,7 +94,7 @@ export class FilterTable implements ObserverOwner {
     if (observer.detached) return;
     this.end(observer);
     const route = observer.route;
-    route.observers = route.observers.filter((other) => other !== observer);
+    route.observers = slotWithout(route.observers, observer);
     const entry = route.entry;
     entry.refCount--;
     if (entry.refCount > 0 || entry.removed) return;
@@ -98,7 +104,6 @@ export class FilterTable implements ObserverOwner {
         this.retire(entry);
       }, entry.gracePeriod);
     } else {
-      entry.leaving = true;
       this.leaving.add(entry);
       this.deps.sync.scheduleFlush();
     }
@@ -106,8 +111,9 @@ export class FilterTable implements ObserverOwner {
 
   /** Retires the entries whose last observer left in this job and that nobody joined since. */
   retireLeaving(): void {
-    for (const entry of this.leaving) if (entry.leaving) this.retire(entry);
+    const leaving = [...this.leaving];
     this.leaving.clear();
+    for (const entry of leaving) this.retire(entry);
   }
 
   /** The broker refused the filter: error its observers (and nothing else), forget it. */
@@ -123,6 +129,7 @@ export class FilterTable implements ObserverOwner {
 
   /** Ends every entry and completes every observer (the registry is disposed). */
   completeAll(): void {
+    this.closed = true;
     for (const entry of [...this.entries.values()]) {
       this.remove(entry, new ClosedError('The connector was closed before the SUBACK'));
       this.forEachObserver(entry, (observer) => this.end(observer).subscriber.complete());
@@ -130,8 +137,9 @@ export class FilterTable implements ObserverOwner {
   }
 
   private forEachObserver(entry: FilterEntry, action: (observer: Observer) => void): void {
-    for (const route of entry.routes)
-      for (const observer of route.observers) if (!observer.detached) action(observer);
+    for (const route of slotItems(entry.routes)) {
+      for (const observer of slotItems(route.observers)) if (!observer.detached) action(observer);
+    }
   }
 
   private end(observer: Observer): Observer {
@@ -142,17 +150,16 @@ export class FilterTable implements ObserverOwner {
   }
 
   private routeFor(entry: FilterEntry, parsed: ParsedFilter): Route {
-    for (const route of entry.routes) if (route.filter.source === parsed.source) return route;
+    for (const route of slotItems(entry.routes)) if (route.filter.source === parsed.source) return route;
     const route = new Route(parsed, entry);
-    entry.routes.push(route);
-    this.deps.trie.add(parsed.levels, route);
+    entry.routes = slotWith(entry.routes, route);
+    this.deps.trie.add(filterLevels(parsed), route);
     return route;
   }
 
   private cancelLeave(entry: FilterEntry): void {
     entry.graceTimer?.unsubscribe();
     entry.graceTimer = undefined;
-    entry.leaving = false;
     this.leaving.delete(entry);
   }
 
@@ -172,10 +179,11 @@ export class FilterTable implements ObserverOwner {
     this.cancelLeave(entry);
     this.entries.delete(entry.filter);
     const { trie, retained } = this.deps;
-    for (const route of entry.routes) trie.remove(route.filter.levels, route);
+    const routes = slotItems(entry.routes);
+    const removed = routes.map((route) => filterLevels(route.filter));
+    routes.forEach((route, i) => trie.remove(removed[i] as string[], route));
     settleWaiters(entry, error);
     // Forget the retained topics that no remaining filter matches.
-    const removed = entry.routes.map((route) => route.filter.levels);
     retained.retainOnly((topic) => {
       const levels = topic.split('/');
       return !removed.some((filter) => matchesLevels(filter, levels)) || trie.matchesAny(levels);

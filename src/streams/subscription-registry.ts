@@ -4,11 +4,13 @@
  *
  * @internal
  */
-import { asyncScheduler, Observable, Subject, Subscription, type SchedulerLike } from 'rxjs';
+import type { Observable } from 'rxjs';
+import { asyncScheduler, Subject, Subscription, type SchedulerLike } from 'rxjs';
 import { InvalidArgumentError, type DecodeError, type MqttConnectorError } from '../connector/errors.js';
 import type { LogLevel, MqttMessage, QoS } from '../connector/types.js';
 import { Dispatcher } from './dispatch.js';
-import type { Route } from './filter-entry.js';
+import type { ObserverSettings, Route } from './filter-entry.js';
+import { FilterStream } from './filter-stream.js';
 import { FilterTable } from './filter-table.js';
 import type { ConnAck, MqttPort } from './port.js';
 import { RetainedCache } from './retained-cache.js';
@@ -75,6 +77,7 @@ export class SubscriptionRegistry {
   private readonly defaultGracePeriod: number;
   private readonly portSubscription = new Subscription();
   private disposed = false;
+  private defaultSettings: ObserverSettings | undefined;
 
   constructor(port: MqttPort, options: SubscriptionRegistryOptions) {
     this.log = options.log;
@@ -147,16 +150,14 @@ export class SubscriptionRegistry {
   observe<T = unknown>(filter: string, options?: SubscribeOptions<T>): Observable<MqttMessage<T>>;
   observe<T = unknown>(filter: string, options?: SubscribeOptions<T>): Observable<MqttMessage<T>> {
     const parsed = parseFilter(filter);
-    const settings = resolveSettings(
-      parsed,
-      options as SubscribeOptions<unknown> | undefined,
-      this.defaultGracePeriod,
-    );
-    return new Observable<MqttMessage<unknown>>((subscriber) => {
-      if (!this.disposed) return this.table.attach(parsed, settings, subscriber);
-      subscriber.complete();
-      return undefined;
-    }) as Observable<MqttMessage<T>>;
+    // The settings without options are shared: one object less per subscribe() call.
+    const settings =
+      options === undefined
+        ? (this.defaultSettings ??= resolveSettings(parsed, undefined, this.defaultGracePeriod))
+        : resolveSettings(parsed, options as SubscribeOptions<unknown>, this.defaultGracePeriod);
+    return new FilterStream(this.table, parsed, settings) as Observable<MqttMessage<unknown>> as Observable<
+      MqttMessage<T>
+    >;
   }
 
   /**

@@ -13,6 +13,9 @@ export const MAX_TOPIC_BYTES = 65_535;
 /** A name of a named wildcard (`+name`, `#name`): letters, digits, `_` and `-`. */
 const PARAM_NAME = /^[A-Za-z0-9_-]+$/;
 
+/** The parameter names of a filter without named wildcards (shared). */
+const NO_NAMES: readonly (string | undefined)[] = Object.freeze([]);
+
 /** An unpaired UTF-16 surrogate: not encodable as well-formed UTF-8, so not a valid MQTT string. */
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
@@ -24,9 +27,11 @@ export interface ParsedFilter {
   readonly brokerFilter: string;
   /** What incoming topics are matched against: {@link ParsedFilter.brokerFilter} without `$share/<group>/` or `$queue/`. */
   readonly routeFilter: string;
-  /** {@link ParsedFilter.routeFilter} split at `/`: literal levels, `+` and a final `#`. */
-  readonly levels: readonly string[];
-  /** Per level, the name of a named wildcard at that level, or undefined. Empty when the filter has none. */
+  /**
+   * Per level, the name of a named wildcard at that level, or undefined. Empty when the filter has none.
+   * (The levels themselves are not kept: {@link filterLevels} splits them when needed, which is rarely —
+   * an array and its strings per live filter would cost more than the split.)
+   */
   readonly paramNames: readonly (string | undefined)[];
   /** The shared-subscription group (`$share/<group>/...`), or `'$queue'` for `$queue/...`, or undefined. */
   readonly shareGroup: string | undefined;
@@ -56,36 +61,32 @@ export function parseFilter(filter: string): ParsedFilter {
   checkMqttString(filter, 'topic filter');
   const { shareGroup, prefix, rest } = splitShare(filter);
   const levels = rest.split('/');
-  const brokerLevels: string[] = new Array<string>(levels.length);
-  const paramNames: (string | undefined)[] = [];
-  let named = false;
+  let paramNames: (string | undefined)[] | undefined;
   for (let i = 0; i < levels.length; i++) {
     const level = levels[i] as string;
     const name = parseLevel(filter, level, i === levels.length - 1);
-    if (name === undefined) {
-      brokerLevels[i] = level;
-      continue;
-    }
-    if (name !== '') {
-      // Would set the prototype of message.params instead of a property.
-      if (name === '__proto__') throw new InvalidTopicError(filter, 'parameter name "__proto__" is reserved');
-      if (paramNames.includes(name))
-        throw new InvalidTopicError(filter, `parameter name "${name}" is used twice`);
-      named = true;
-    }
-    brokerLevels[i] = level[0] as string;
-    levels[i] = level[0] as string;
-    paramNames[i] = name === '' ? undefined : name;
+    if (name === undefined || name === '') continue;
+    // Would set the prototype of message.params instead of a property.
+    if (name === '__proto__') throw new InvalidTopicError(filter, 'parameter name "__proto__" is reserved');
+    if (paramNames?.includes(name))
+      throw new InvalidTopicError(filter, `parameter name "${name}" is used twice`);
+    paramNames ??= new Array<string | undefined>(levels.length).fill(undefined);
+    paramNames[i] = name;
+    levels[i] = level[0] as string; // the broker sees a plain wildcard
   }
-  const routeFilter = named ? brokerLevels.join('/') : rest;
+  const routeFilter = paramNames === undefined ? rest : levels.join('/');
   return {
     source: filter,
     brokerFilter: prefix + routeFilter,
     routeFilter,
-    levels,
-    paramNames: named ? paramNames : [],
+    paramNames: paramNames ?? NO_NAMES,
     shareGroup,
   };
+}
+
+/** {@link ParsedFilter.routeFilter} split at `/`: literal levels, `+` and a final `#`. */
+export function filterLevels(filter: ParsedFilter): string[] {
+  return filter.routeFilter.split('/');
 }
 
 /**

@@ -12,7 +12,7 @@ export const NO_PARAMS: Readonly<Record<string, string>> = Object.freeze({});
 
 /**
  * True when a topic (split at `/`) matches filter levels (`+`, `#` and literals, as in
- * {@link ParsedFilter.levels}). `+` matches one level, also an empty one; `#` matches the rest including
+ * {@link filterLevels}). `+` matches one level, also an empty one; `#` matches the rest including
  * the parent level; a filter starting with a wildcard never matches a topic starting with `$`.
  */
 export function matchesLevels(levels: readonly string[], topic: readonly string[]): boolean {
@@ -44,11 +44,13 @@ export function paramsOf(
   const names = filter.paramNames;
   if (names.length === 0) return NO_PARAMS;
   const params: Record<string, string> = {};
+  // '#' can only be the whole last level.
+  const hashAt = filter.routeFilter.endsWith('#') ? names.length - 1 : -1;
   let offset = 0;
   for (let i = 0; i < names.length; i++) {
     const name = names[i];
     if (name !== undefined) {
-      if (filter.levels[i] === '#') {
+      if (i === hashAt) {
         params[name] = i < levels.length ? topic.slice(offset) : '';
       } else {
         params[name] = levels[i] as string;

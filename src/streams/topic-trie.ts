@@ -1,26 +1,36 @@
 /**
- * A level trie of topic filters: each node has a map of exact children, one `+` child and the values of
- * the filters that end in `#` there. Matching a topic walks its levels once, so the cost grows with the
+ * A level trie of topic filters: each node has its exact children, one `+` child and the values of the
+ * filters that end in `#` there. Matching a topic walks its levels once, so the cost grows with the
  * topic's depth and the number of matching filters, not with the number of filters stored.
  *
- * Value lists are copy-on-write: {@link TopicTrie.match} hands out the stored arrays themselves (no copy
- * per message) and an insert or removal during a dispatch replaces them instead of changing them.
+ * Memory matters as much as speed (one entry per live filter): a filter's single value is stored as is,
+ * several in an exactly sized array, and a node's few exact children in a small array instead of a Map.
  *
  * @internal
  */
+import { isList, slotWith, slotWithout, type Slot } from './arrays.js';
+
+/** Up to this many exact children live in a small array; more move to a Map. */
+const SMALL = 8;
 
 class TrieNode<V> {
-  /** Children by literal level; created with the first one. */
+  /**
+   * Exact children while there are at most {@link SMALL}: keys and nodes alternating, sized exactly.
+   * Most nodes have one or two children, and a Map costs several hundred bytes even when nearly empty.
+   */
+  small: (string | TrieNode<V>)[] | undefined = undefined;
+  /** Exact children by literal level, once there are more than {@link SMALL}. */
   exact: Map<string, TrieNode<V>> | undefined = undefined;
   /** The `+` child. */
   plus: TrieNode<V> | undefined = undefined;
   /** Values of filters ending with `#` below this node (`a/#` lives on node `a`). */
-  hash: readonly V[] | undefined = undefined;
+  hash: Slot<V> = undefined;
   /** Values of filters ending exactly at this node. */
-  values: readonly V[] | undefined = undefined;
+  values: Slot<V> = undefined;
 
   isEmpty(): boolean {
     return (
+      this.small === undefined &&
       this.exact === undefined &&
       this.plus === undefined &&
       this.hash === undefined &&
@@ -32,7 +42,7 @@ class TrieNode<V> {
 /**
  * Topic filters (as level arrays: literals, `+`, a final `#`) mapped to lists of values.
  *
- * @typeParam V - what is stored per filter (the registry stores routes).
+ * @typeParam V - what is stored per filter (the registry stores routes); not an array.
  */
 export class TopicTrie<V> {
   private readonly root = new TrieNode<V>();
@@ -51,11 +61,11 @@ export class TopicTrie<V> {
     const level = levels[last] as string;
     if (level === '#') {
       if (node.hash === undefined) this.filters++;
-      node.hash = appended(node.hash, value);
+      node.hash = slotWith(node.hash, value);
     } else {
       node = child(node, level);
       if (node.values === undefined) this.filters++;
-      node.values = appended(node.values, value);
+      node.values = slotWith(node.values, value);
     }
   }
 
@@ -64,11 +74,8 @@ export class TopicTrie<V> {
     return this.removeAt(this.root, levels, 0, value);
   }
 
-  /**
-   * Pushes onto `out` every value list whose filter matches the topic (split at `/`). The lists are the
-   * stored arrays: read them, do not change them.
-   */
-  match(topic: readonly string[], out: (readonly V[])[]): void {
+  /** Pushes onto `out` the values of every filter that matches the topic (split at `/`). */
+  match(topic: readonly string[], out: V[]): void {
     // A topic starting with `$` is not matched by a filter starting with a wildcard (§4.7.2).
     const dollar = (topic[0] as string).charCodeAt(0) === 0x24;
     walk(this.root, topic, 0, !dollar, out);
@@ -82,17 +89,17 @@ export class TopicTrie<V> {
   private removeAt(node: TrieNode<V>, levels: readonly string[], i: number, value: V): boolean {
     const level = levels[i] as string;
     if (i === levels.length - 1 && level === '#') {
-      const next = without(node.hash, value);
+      const next = slotWithout(node.hash, value);
       if (next === node.hash) return false;
       node.hash = next;
       if (next === undefined) this.filters--;
       return true;
     }
-    const next = level === '+' ? node.plus : node.exact?.get(level);
+    const next = level === '+' ? node.plus : exactChild(node, level);
     if (next === undefined) return false;
     let removed: boolean;
     if (i === levels.length - 1) {
-      const values = without(next.values, value);
+      const values = slotWithout(next.values, value);
       removed = values !== next.values;
       next.values = values;
       if (removed && values === undefined) this.filters--;
@@ -101,62 +108,73 @@ export class TopicTrie<V> {
     }
     if (removed && next.isEmpty()) {
       if (level === '+') node.plus = undefined;
-      else if (node.exact !== undefined) {
-        node.exact.delete(level);
-        if (node.exact.size === 0) node.exact = undefined;
-      }
+      else removeExactChild(node, level);
     }
     return removed;
   }
 }
 
+function exactChild<V>(node: TrieNode<V>, level: string): TrieNode<V> | undefined {
+  const small = node.small;
+  if (small !== undefined) {
+    for (let i = 0; i < small.length; i += 2) if (small[i] === level) return small[i + 1] as TrieNode<V>;
+    return undefined;
+  }
+  return node.exact?.get(level);
+}
+
 function child<V>(node: TrieNode<V>, level: string): TrieNode<V> {
   if (level === '+') return (node.plus ??= new TrieNode<V>());
-  node.exact ??= new Map();
-  let next = node.exact.get(level);
-  if (next === undefined) {
-    next = new TrieNode<V>();
-    node.exact.set(level, next);
+  let next = exactChild(node, level);
+  if (next !== undefined) return next;
+  next = new TrieNode<V>();
+  if (node.exact !== undefined) node.exact.set(level, next);
+  else if (node.small === undefined) node.small = [level, next];
+  else if (node.small.length < SMALL * 2) node.small = node.small.concat([level, next]);
+  else {
+    const map = new Map<string, TrieNode<V>>();
+    for (let i = 0; i < node.small.length; i += 2)
+      map.set(node.small[i] as string, node.small[i + 1] as TrieNode<V>);
+    map.set(level, next);
+    node.exact = map;
+    node.small = undefined;
   }
   return next;
 }
 
-function walk<V>(
-  node: TrieNode<V>,
-  topic: readonly string[],
-  i: number,
-  wild: boolean,
-  out: (readonly V[])[],
-): void {
-  if (wild && node.hash !== undefined) out.push(node.hash);
-  if (i === topic.length) {
-    if (node.values !== undefined) out.push(node.values);
+function removeExactChild<V>(node: TrieNode<V>, level: string): void {
+  if (node.exact !== undefined) {
+    node.exact.delete(level);
+    if (node.exact.size === 0) node.exact = undefined;
     return;
   }
-  if (node.exact !== undefined) {
-    const next = node.exact.get(topic[i] as string);
-    if (next !== undefined) walk(next, topic, i + 1, true, out);
+  const small = node.small;
+  if (small === undefined) return;
+  const index = small.indexOf(level);
+  if (index === -1) return;
+  node.small = small.length === 2 ? undefined : small.slice(0, index).concat(small.slice(index + 2));
+}
+
+function walk<V>(node: TrieNode<V>, topic: readonly string[], i: number, wild: boolean, out: V[]): void {
+  if (wild && node.hash !== undefined) pushSlot(out, node.hash);
+  if (i === topic.length) {
+    if (node.values !== undefined) pushSlot(out, node.values);
+    return;
   }
+  const next = exactChild(node, topic[i] as string);
+  if (next !== undefined) walk(next, topic, i + 1, true, out);
   if (wild && node.plus !== undefined) walk(node.plus, topic, i + 1, true, out);
 }
 
 function any<V>(node: TrieNode<V>, topic: readonly string[], i: number, wild: boolean): boolean {
   if (wild && node.hash !== undefined) return true;
   if (i === topic.length) return node.values !== undefined;
-  const next = node.exact?.get(topic[i] as string);
+  const next = exactChild(node, topic[i] as string);
   if (next !== undefined && any(next, topic, i + 1, true)) return true;
   return wild && node.plus !== undefined && any(node.plus, topic, i + 1, true);
 }
 
-function appended<V>(list: readonly V[] | undefined, value: V): readonly V[] {
-  return list === undefined ? [value] : [...list, value];
-}
-
-/** The list without `value` (undefined when it becomes empty); the same list when `value` is absent. */
-function without<V>(list: readonly V[] | undefined, value: V): readonly V[] | undefined {
-  if (list === undefined) return undefined;
-  const index = list.indexOf(value);
-  if (index === -1) return list;
-  if (list.length === 1) return undefined;
-  return list.filter((_, i) => i !== index);
+function pushSlot<V>(out: V[], slot: V | readonly V[]): void {
+  if (isList(slot)) for (const value of slot) out.push(value);
+  else out.push(slot);
 }

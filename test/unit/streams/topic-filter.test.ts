@@ -1,5 +1,5 @@
 import { InvalidTopicError } from '../../../src/connector/errors';
-import { MAX_TOPIC_BYTES, parseFilter, utf8Length } from '../../../src/streams/topic-filter';
+import { filterLevels, MAX_TOPIC_BYTES, parseFilter, utf8Length } from '../../../src/streams/topic-filter';
 import { paramsOf } from '../../../src/streams/topic-match';
 
 describe('parseFilter: valid filters', () => {
@@ -33,7 +33,7 @@ describe('parseFilter: valid filters', () => {
     expect(parsed.source).toBe(filter);
     expect(parsed.brokerFilter).toBe(brokerFilter);
     expect(parsed.routeFilter).toBe(routeFilter);
-    expect(parsed.levels).toEqual(levels);
+    expect(filterLevels(parsed)).toEqual(levels);
     expect(parsed.shareGroup).toBe(shareGroup);
   });
 

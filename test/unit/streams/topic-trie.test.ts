@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { parseFilter } from '../../../src/streams/topic-filter';
+import { filterLevels, parseFilter } from '../../../src/streams/topic-filter';
 import { matchesLevels } from '../../../src/streams/topic-match';
 import { TopicTrie } from '../../../src/streams/topic-trie';
 
@@ -25,13 +25,13 @@ function referenceMatch(filter: string, topic: string): boolean {
 
 /** The filters stored in `trie` that match `topic`, sorted. */
 function trieMatches(trie: TopicTrie<string>, topic: string): string[] {
-  const out: (readonly string[])[] = [];
+  const out: string[] = [];
   trie.match(topic.split('/'), out);
-  return out.flat().sort();
+  return out.sort();
 }
 
 function routeLevels(filter: string): readonly string[] {
-  return parseFilter(filter).levels;
+  return filterLevels(parseFilter(filter));
 }
 
 // [filter, topic, matches]: the spec's own examples (§4.7.1, §4.7.2), then the failure cases of the
@@ -146,21 +146,40 @@ describe('TopicTrie bookkeeping', () => {
     expect(JSON.stringify(trie)).toBe(JSON.stringify(new TopicTrie<string>()));
   });
 
-  it('hands out value lists that a later change does not alter (copy-on-write)', () => {
+  it('moves a node with many exact children from its small list to a map and back, matching the same', () => {
+    const trie = new TopicTrie<string>();
+    const names = Array.from({ length: 20 }, (_, i) => `k${i}`);
+    for (const name of names) trie.add(['x', name], name);
+    trie.add(['x', '+'], 'plus');
+    for (const name of names) expect(trieMatches(trie, `x/${name}`)).toEqual([name, 'plus'].sort());
+    expect(trieMatches(trie, 'x/other')).toEqual(['plus']);
+    for (const name of names.slice(0, 15)) expect(trie.remove(['x', name], name)).toBe(true);
+    for (const name of names)
+      expect(trieMatches(trie, `x/${name}`)).toEqual(
+        names.slice(15).includes(name) ? [name, 'plus'].sort() : ['plus'],
+      );
+    for (const name of names.slice(15)) trie.remove(['x', name], name);
+    trie.remove(['x', '+'], 'plus');
+    expect(trie.size).toBe(0);
+    expect(JSON.stringify(trie)).toBe(JSON.stringify(new TopicTrie<string>()));
+  });
+
+  it('copies the matching values out, so later changes do not alter a result', () => {
     const trie = new TopicTrie<string>();
     trie.add(['a'], 'x');
-    const out: (readonly string[])[] = [];
-    trie.match(['a'], out);
-    const seen = out[0];
     trie.add(['a'], 'y');
+    const out: string[] = [];
+    trie.match(['a'], out);
+    trie.add(['a'], 'z');
     trie.remove(['a'], 'x');
-    expect(seen).toEqual(['x']);
-    expect(trieMatches(trie, 'a')).toEqual(['y']);
+    expect(out).toEqual(['x', 'y']);
+    expect(trieMatches(trie, 'a')).toEqual(['y', 'z']);
   });
 });
 
-// Levels drawn from a small alphabet so that random filters and topics overlap often.
-const literal = fc.constantFrom('a', 'b', 'c', '', '$SYS', '$x', 'a$');
+// Levels drawn from a small alphabet so that random filters and topics overlap often; a few more than
+// the trie keeps in a node's small child list, so that its map form is exercised too.
+const literal = fc.constantFrom('a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i', '', '$SYS', '$x', 'a$');
 const filterLevel = fc.oneof({ weight: 3, arbitrary: literal }, { weight: 1, arbitrary: fc.constant('+') });
 const filterArb = fc
   .tuple(fc.array(filterLevel, { minLength: 1, maxLength: 5 }), fc.boolean())
@@ -175,7 +194,7 @@ describe('property: the trie agrees with the reference matcher', () => {
   it('on random filter sets and topics, also after random removals', () => {
     fc.assert(
       fc.property(
-        fc.uniqueArray(filterArb, { maxLength: 40 }),
+        fc.uniqueArray(filterArb, { maxLength: 60 }),
         fc.array(topicArb, { minLength: 1, maxLength: 30 }),
         fc.array(fc.nat(), { maxLength: 20 }),
         (filters, topics, removals) => {
