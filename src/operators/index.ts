@@ -3,4 +3,10 @@
  *
  * @packageDocumentation
  */
-export {};
+export { decodeJson } from './decode-json.js';
+export { decodeWith } from './decode-with.js';
+export { matchTopic } from './match-topic.js';
+export { onlyRetained, skipRetained } from './retained.js';
+export type { DecodeOperatorOptions } from '../streams/decode-operator.js';
+export { retryBackoff, type RetryBackoffConfig, type RetryScheduled } from './retry-backoff.js';
+export { backoffDelay, type BackoffConfig } from './backoff-delay.js';

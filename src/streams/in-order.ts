@@ -26,6 +26,7 @@ export class InOrder<C> {
   /** Waiting outcomes and their contexts, interleaved; the first outcome is the pending one. */
   private backlog: unknown[] | undefined;
   private closed = false;
+  private onIdle: (() => void) | undefined;
 
   constructor(
     private readonly sink: InOrderSink<C>,
@@ -54,6 +55,12 @@ export class InOrder<C> {
       return;
     }
     this.backlog.push(outcome, context);
+  }
+
+  /** Calls `callback` once nothing waits any more: now, or after the last pending outcome was delivered. */
+  whenIdle(callback: () => void): void {
+    if (this.backlog === undefined) callback();
+    else this.onIdle = callback;
   }
 
   /** Drops whatever waits; nothing is delivered any more. */
@@ -91,5 +98,8 @@ export class InOrder<C> {
       index += 2;
     }
     this.backlog = undefined;
+    const onIdle = this.onIdle;
+    this.onIdle = undefined;
+    onIdle?.();
   }
 }

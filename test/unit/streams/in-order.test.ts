@@ -80,3 +80,18 @@ describe('InOrder', () => {
     expect(events).toEqual([]);
   });
 });
+
+describe('InOrder.whenIdle', () => {
+  it('calls back at once when nothing waits, else after the last pending outcome', async () => {
+    const { events, order } = recorder();
+    order.whenIdle(() => events.push('idle-now'));
+    const slow = deferred<unknown>();
+    order.push(new PendingDecode(slow.promise), 'm0');
+    order.push(1, 'm1');
+    order.whenIdle(() => events.push('idle'));
+    expect(events).toEqual(['idle-now']);
+    slow.resolve(0);
+    await flush();
+    expect(events).toEqual(['idle-now', 'm0=0', 'm1=1', 'idle']);
+  });
+});
