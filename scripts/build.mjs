@@ -1,5 +1,6 @@
 // Builds dist/esm (ES modules) and dist/cjs (CommonJS), each with its own type declarations,
-// so that `import`, `require` and TypeScript (node16 and bundler resolution) all resolve.
+// so that `import`, `require` and TypeScript (node16 and bundler resolution) all resolve, for every
+// subpath of the exports map (`.`, `./angular`, `./operators`, ...): each is a folder of src/.
 import { execFileSync } from 'node:child_process';
 import { rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -16,6 +17,8 @@ for (const { dir, module, type } of formats) {
   execFileSync(process.execPath, [tsc, '-p', 'tsconfig.build.json', '--module', module, '--outDir', dir], {
     stdio: 'inherit',
   });
-  writeFileSync(`${dir}/package.json`, JSON.stringify({ type }) + '\n');
+  // Bundlers read `sideEffects` from the package.json nearest to each file, which is this one: without it,
+  // webpack would keep every module of the library in an app that imports one operator.
+  writeFileSync(`${dir}/package.json`, JSON.stringify({ type, sideEffects: false }) + '\n');
 }
 console.log('built dist/esm and dist/cjs');
