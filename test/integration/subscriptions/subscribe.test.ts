@@ -243,6 +243,56 @@ describe('subscribe() against aedes', () => {
     expect(made.isConnected()).toBe(true);
   });
 
+  it('keeps observers through a drop while the SUBACK is pending, and subscribes on the next connection', async () => {
+    let held = 0;
+    // The first broker never answers this SUBSCRIBE (authorization hangs); then it dies.
+    await broker.restart({ authorizeSubscribe: () => void held++ });
+    watch();
+    const made = await connector();
+    const seen: unknown[] = [];
+    const problems: unknown[] = [];
+    made.subscribe('slow/+').subscribe({ next: (m) => seen.push(m.payload), error: (e) => problems.push(e) });
+    const granted = made.whenSubscribed('slow/+');
+    await eventually(() => held === 1);
+    await broker.restart({}); // a fresh broker that answers
+    watch();
+    await expect(granted).resolves.toBe(0);
+    await publisher.endAsync(true);
+    await startPublisher();
+    await publish('slow/1', '"finally"');
+    await eventually(() => seen.length === 1);
+    expect(seen).toEqual(['finally']);
+    expect(problems).toEqual([]);
+  });
+
+  it('sends nothing again after a reconnect that resumed the session, and messages keep flowing', async () => {
+    const clientId = `resume-${Date.now()}`;
+    const sockets = new Map<string, { destroy(): void }>();
+    broker.broker.on('client', (client) => sockets.set(client.id, client.conn));
+    const made = await connector({ clientId, clean: false });
+    const seen: unknown[] = [];
+    made.subscribe('resume/+', { qos: 1 }).subscribe((m) => seen.push(m.payload));
+    await made.whenSubscribed('resume/+');
+    expect(packets.subscribes).toHaveLength(1);
+    sockets.get(clientId)?.destroy(); // the connection drops; the broker keeps the session
+    await firstValueFrom(
+      made.state$.pipe(
+        filter((s) => s.status === 'reconnecting'),
+        timeout(WAIT_MS),
+      ),
+    );
+    const back = await firstValueFrom(
+      made.state$.pipe(
+        filter((s) => s.status === 'connected'),
+        timeout(WAIT_MS),
+      ),
+    );
+    expect(back.sessionPresent).toBe(true);
+    await publish('resume/1', '1', { qos: 1 });
+    await eventually(() => seen.length === 1);
+    expect(packets.subscribes).toHaveLength(1);
+  });
+
   it('delivers a stored session backlog that no filter claims on unmatched$ (and messages$)', async () => {
     const clientId = `backlog-${Date.now()}`;
     // A first run of the app left a session with a subscription behind.
