@@ -1,31 +1,84 @@
 /**
- * `npm run example -- <name>`: runs examples/<name>.ts against a fresh embedded aedes broker on an
- * ephemeral port, then stops the broker. Exits non-zero if the example throws or takes over 30 s.
+ * `npm run example -- <name>`: runs examples/<name>.ts against a fresh embedded broker (mqtt-connector/testing)
+ * on ephemeral ports, then stops the broker. The example's `main(brokerUrl, broker)` gets the broker's URL,
+ * and the broker itself for examples that simulate an outage. Exits non-zero if the example throws or has
+ * not finished within 15 s.
+ *
+ * `npm run examples` (`--all`): runs every Node example in its own process, one after the other: files that
+ * export `main` through this script, the others (`demo.ts`, which starts its own broker) as they are. Fails
+ * when one exits non-zero or does not exit by itself within 15 s (an open socket or timer left behind).
  */
-import { startAedes } from '../test/support/aedes';
+import { spawn } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { startBroker, type EmbeddedBroker } from '../src/testing/index';
 
 interface Example {
-  main(brokerUrl: string): Promise<void>;
+  main(brokerUrl: string, broker: EmbeddedBroker): Promise<void>;
 }
 
-async function run(name: string | undefined): Promise<void> {
+const EXAMPLES = join(__dirname, '..', 'examples');
+const LIMIT_MS = 15_000;
+const EXPORTS_MAIN = /export\s+(async\s+)?function\s+main\s*\(/;
+
+async function runOne(name: string | undefined): Promise<void> {
   if (!name || !/^[a-z0-9-]+$/.test(name))
     throw new Error('usage: npm run example -- <name> (a file in examples/)');
   const example = (await import(`../examples/${name}`)) as Example;
   if (typeof example.main !== 'function') throw new Error(`examples/${name}.ts exports no main(brokerUrl)`);
-  const broker = await startAedes();
+  const broker = await startBroker();
   try {
-    await example.main(broker.url);
+    await example.main(broker.url, broker);
   } finally {
     await broker.close();
   }
 }
 
-const watchdog = setTimeout(() => {
-  console.error('example did not finish within 30 s');
-  process.exit(1);
-}, 30_000);
-run(process.argv[2])
+/** Runs one example in a child process; resolves with its exit code (or a reason it was killed). */
+function runChild(file: string, viaRunner: boolean): Promise<string | undefined> {
+  const name = file.replace(/\.ts$/, '');
+  const args = viaRunner ? [__filename, name] : [join(EXAMPLES, file)];
+  // process.execArgv carries tsx's loader, so the child runs TypeScript like this process.
+  const child = spawn(process.execPath, [...process.execArgv, ...args], { stdio: 'inherit' });
+  return new Promise((resolve) => {
+    const killer = setTimeout(() => {
+      child.kill('SIGKILL');
+      resolve(`did not exit by itself within ${LIMIT_MS / 1000} s`);
+    }, LIMIT_MS);
+    child.on('exit', (code, signal) => {
+      clearTimeout(killer);
+      resolve(code === 0 ? undefined : `exited with ${signal ?? `code ${code}`}`);
+    });
+  });
+}
+
+async function runAll(): Promise<void> {
+  const files = readdirSync(EXAMPLES, { withFileTypes: true })
+    .filter((entry) => entry.isFile() && entry.name.endsWith('.ts'))
+    .map((entry) => entry.name)
+    .sort();
+  const failures: string[] = [];
+  for (const file of files) {
+    const viaRunner = EXPORTS_MAIN.test(readFileSync(join(EXAMPLES, file), 'utf8'));
+    console.log(`\n=== examples/${file}${viaRunner ? ' (embedded broker)' : ''} ===`);
+    const started = Date.now();
+    const failure = await runChild(file, viaRunner);
+    console.log(`=== examples/${file}: ${failure ?? 'ok'} in ${Date.now() - started} ms ===`);
+    if (failure) failures.push(`examples/${file} ${failure}`);
+  }
+  if (failures.length > 0) throw new Error(`${failures.length} example(s) failed:\n${failures.join('\n')}`);
+  console.log(`\nall ${files.length} examples ran and exited by themselves`);
+}
+
+const all = process.argv[2] === '--all';
+// Kept referenced while the example runs: a hung promise must not end the process as a success.
+const watchdog = all
+  ? undefined
+  : setTimeout(() => {
+      console.error(`example did not finish within ${LIMIT_MS / 1000} s`);
+      process.exit(1);
+    }, LIMIT_MS);
+(all ? runAll() : runOne(process.argv[2]))
   .then(() => clearTimeout(watchdog))
   .catch((error: unknown) => {
     console.error(error);
