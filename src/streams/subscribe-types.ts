@@ -34,23 +34,6 @@ export type DecoderFunction<T> = (raw: Uint8Array, topic: string) => T;
 export type Decoding<T = unknown> =
   'auto' | 'json' | 'string' | 'binary' | DecoderFunction<T> | StandardSchemaV1<unknown, T>;
 
-/** The names of the built-in decodings. */
-export type DecodingName = 'auto' | 'json' | 'string' | 'binary';
-
-/**
- * The payload type a {@link Decoding} produces: `string` for `'string'`, `Uint8Array` for `'binary'`, the
- * output type of a schema or decoder function, and `Fallback` (default `unknown`) for `'auto'` / `'json'`.
- */
-export type DecodedPayload<D, Fallback = unknown> = D extends 'string'
-  ? string
-  : D extends 'binary'
-    ? Uint8Array
-    : D extends StandardSchemaV1<unknown, infer O>
-      ? O
-      : D extends DecoderFunction<infer R>
-        ? R
-        : Fallback;
-
 /** MQTT 5 Retain Handling: 0 = send retained messages at subscribe, 1 = only for a new subscription, 2 = never. */
 export type RetainHandling = 0 | 1 | 2;
 
@@ -81,7 +64,7 @@ export interface SubscribeOptions<T = unknown> {
   onDecodeError?: (error: DecodeError) => void;
   /**
    * Milliseconds to keep the broker subscription after the last observer leaves, default the connector's
-   * `subscriptionGracePeriod` (0). An observer arriving within the period reuses it: no UNSUBSCRIBE /
+   * `unsubscribeGracePeriod` (0). The filter keeps the longest period any of its observers asked for. An observer arriving within the period reuses it: no UNSUBSCRIBE /
    * SUBSCRIBE churn, and the retained state is replayed from the cache. With 0, the UNSUBSCRIBE still
    * waits for the end of the current job, so an unsubscribe immediately followed by a subscribe to the
    * same filter (`switchMap`, `repeat`) causes no churn.

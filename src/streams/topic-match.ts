@@ -12,7 +12,7 @@ export const NO_PARAMS: Readonly<Record<string, string>> = Object.freeze({});
 
 /**
  * True when a topic (split at `/`) matches filter levels (`+`, `#` and literals, as in
- * {@link filterLevels}). `+` matches one level, also an empty one; `#` matches the rest including
+ * `filterLevels`). `+` matches one level, also an empty one; `#` matches the rest including
  * the parent level; a filter starting with a wildcard never matches a topic starting with `$`.
  */
 export function matchesLevels(levels: readonly string[], topic: readonly string[]): boolean {

@@ -328,3 +328,35 @@ describe('changes made while a message is being delivered', () => {
     first.unsubscribe();
   });
 });
+
+describe('payload types (checked by the compiler)', () => {
+  it('follow the decoding: string, bytes, schema output, decoder result, or the type given', async () => {
+    const { port, registry } = await setup();
+    const Reading = z.object({ celsius: z.number() });
+    const text: Observable<MqttMessage<string>> = registry.observe('t', { decode: 'string' });
+    const bytes: Observable<MqttMessage<Uint8Array>> = registry.observe('t', { decode: 'binary' });
+    const schema: Observable<MqttMessage<{ celsius: number }>> = registry.observe('t', { decode: Reading });
+    const custom: Observable<MqttMessage<number>> = registry.observe('t', {
+      decode: (raw: Uint8Array) => raw.length,
+    });
+    const asserted: Observable<MqttMessage<{ n: number }>> = registry.observe<{ n: number }>('t', {
+      decode: 'json',
+    });
+    const untyped: Observable<MqttMessage<unknown>> = registry.observe('t');
+    const seen: unknown[] = [];
+    for (const stream of [text, bytes, schema, custom, asserted, untyped] as Observable<
+      MqttMessage<unknown>
+    >[]) {
+      stream.subscribe((message) => seen.push(message.payload));
+    }
+    port.deliver('t', '{"celsius":1}');
+    expect(seen).toEqual([
+      '{"celsius":1}',
+      new TextEncoder().encode('{"celsius":1}'),
+      { celsius: 1 },
+      13,
+      { celsius: 1 },
+      { celsius: 1 },
+    ]);
+  });
+});
