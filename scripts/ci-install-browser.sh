@@ -15,4 +15,5 @@ if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
 echo "installing chromium with apt-get ..."
 $sudo apt-get update -qq >/dev/null
 DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium >/dev/null
-echo "chromium installed: $("$chromium" --version 2>/dev/null | head -n 1)"
+version="$("$chromium" --version 2>/dev/null)" || { echo "chromium is still not runnable at $chromium" >&2; exit 1; }
+echo "chromium installed: $version"
