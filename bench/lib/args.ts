@@ -1,0 +1,63 @@
+/**
+ * Command-line flags of the bench and its scenarios: `--key=value` or `--flag` (value "true").
+ */
+
+/** Parsed `--key=value` flags. */
+export class Args {
+  private readonly values = new Map<string, string>();
+
+  constructor(argv: readonly string[] = process.argv.slice(2)) {
+    for (const arg of argv) {
+      if (!arg.startsWith('--'))
+        throw new Error(`Unexpected argument ${JSON.stringify(arg)} (use --key=value)`);
+      const eq = arg.indexOf('=');
+      if (eq < 0) this.values.set(arg.slice(2), 'true');
+      else this.values.set(arg.slice(2, eq), arg.slice(eq + 1));
+    }
+  }
+
+  has(key: string): boolean {
+    return this.values.has(key);
+  }
+
+  string(key: string, fallback: string): string {
+    return this.values.get(key) ?? fallback;
+  }
+
+  optionalString(key: string): string | undefined {
+    return this.values.get(key);
+  }
+
+  number(key: string, fallback: number): number {
+    const raw = this.values.get(key);
+    if (raw === undefined) return fallback;
+    const value = Number(raw);
+    if (!Number.isFinite(value)) throw new Error(`--${key} must be a number, got ${JSON.stringify(raw)}`);
+    return value;
+  }
+
+  bool(key: string, fallback: boolean): boolean {
+    const raw = this.values.get(key);
+    if (raw === undefined) return fallback;
+    return raw !== 'false' && raw !== '0';
+  }
+
+  list(key: string, fallback: readonly string[]): string[] {
+    const raw = this.values.get(key);
+    if (raw === undefined) return [...fallback];
+    return raw.split(',').filter((item) => item !== '');
+  }
+
+  numbers(key: string, fallback: readonly number[]): number[] {
+    return this.list(key, fallback.map(String)).map((item) => {
+      const value = Number(item);
+      if (!Number.isFinite(value)) throw new Error(`--${key} must be numbers, got ${JSON.stringify(item)}`);
+      return value;
+    });
+  }
+
+  /** Every flag, for passing on to a child process. */
+  entries(): [string, string][] {
+    return [...this.values.entries()];
+  }
+}

@@ -1,0 +1,84 @@
+/**
+ * The connector under test, used the way the issue asks: `throttleInterval: 0`, every `publish()`
+ * promise awaited, its own defaults otherwise (noDelay on, in-flight window, ...).
+ */
+import { MqttConnector } from '../../src/index.js';
+import type { MqttConnectorOptions, QoS } from '../../src/connector/types.js';
+import { clientId } from './raw.js';
+import { withTimeout } from './timing.js';
+
+/** A connected connector and what happened to its connection meanwhile. */
+export interface BenchConnector {
+  readonly connector: MqttConnector;
+  /** How often the state left 'connected' since connect (the broker dropped us). */
+  drops(): number;
+  /** Disconnects (no flush) and stops watching the state. */
+  close(): Promise<void>;
+}
+
+/** Creates and connects a connector to `url`; rejects if it is not connected within 10 s. */
+export async function startConnector(
+  url: string,
+  options: MqttConnectorOptions = {},
+): Promise<BenchConnector> {
+  const connector = new MqttConnector({
+    mqttBroker: url,
+    clientId: clientId('conn'),
+    throttleInterval: 0,
+    reconnectInterval: 1000,
+    logLevel: 'error',
+    ...options,
+  });
+  let connected = false;
+  let drops = 0;
+  const watch = connector.state$.subscribe((state) => {
+    if (state.status === 'connected') connected = true;
+    else if (connected && state.status !== 'disconnected') {
+      connected = false;
+      drops++;
+    }
+  });
+  const ok = await withTimeout(connector.connect(), 10_000, 'connector connect timed out').catch(
+    async (error: unknown) => {
+      await connector.disconnect({ flush: false });
+      throw error;
+    },
+  );
+  if (!ok) {
+    watch.unsubscribe();
+    await connector.disconnect({ flush: false });
+    throw new Error(`connector could not connect to ${url}`);
+  }
+  return {
+    connector,
+    drops: () => drops,
+    close: async () => {
+      watch.unsubscribe();
+      await connector.disconnect({ flush: false });
+    },
+  };
+}
+
+/**
+ * Fires `n` publishes at once, awaits every promise, then one QoS 1 fence (same pipeline, same order).
+ * Resolves with the elapsed milliseconds; rejects when a publish rejects or after `timeoutMs`.
+ */
+export async function connectorPublishRun(
+  connector: MqttConnector,
+  topic: string,
+  n: number,
+  qos: QoS,
+  payload: Uint8Array,
+  timeoutMs: number,
+): Promise<number> {
+  const start = performance.now();
+  const promises = new Array<Promise<unknown>>(n);
+  for (let i = 0; i < n; i++) promises[i] = connector.publish(topic, payload, { qos });
+  await withTimeout(Promise.all(promises), timeoutMs, 'connector publish run timed out');
+  await withTimeout(
+    connector.publish(`${topic}/fence`, 'fence', { qos: 1 }),
+    timeoutMs,
+    'connector fence timed out',
+  );
+  return performance.now() - start;
+}

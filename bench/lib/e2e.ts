@@ -1,0 +1,208 @@
+/**
+ * One end-to-end run: publisher → broker → subscriber, both in this process, n messages carrying a
+ * sequence number; counts unique, duplicate and out-of-order arrivals. Shared by scenarios 2 and 7.
+ */
+import type { MqttClient } from 'mqtt';
+import type { QoS } from '../../src/connector/types.js';
+import type { BenchBroker } from './brokers.js';
+import { type BenchConnector, startConnector } from './connector.js';
+import { connectRaw, endRaw } from './raw.js';
+import { sleep, withTimeout } from './timing.js';
+
+/** What one run measured. */
+export interface E2eResult {
+  /** Unique messages received per second (first publish → last receive). */
+  readonly rate: number;
+  readonly unique: number;
+  readonly lost: number;
+  readonly duplicates: number;
+  readonly outOfOrder: number;
+  /** "complete", "idle" (publisher done, nothing arrived for a while) or "cap" (time cap). */
+  readonly outcome: 'complete' | 'idle' | 'cap';
+  /** Publisher error (e.g. disconnected by the broker), if any. */
+  readonly error?: string;
+}
+
+/** Counts arrivals by sequence number. */
+class Receiver {
+  private readonly seen: Uint8Array;
+  unique = 0;
+  duplicates = 0;
+  outOfOrder = 0;
+  last = -1;
+  lastAt = 0;
+  private wake: (() => void) | undefined;
+
+  constructor(readonly n: number) {
+    this.seen = new Uint8Array(n);
+  }
+
+  receive(payload: Uint8Array): void {
+    const seq =
+      ((payload[0] ?? 0) << 24) | ((payload[1] ?? 0) << 16) | ((payload[2] ?? 0) << 8) | (payload[3] ?? 0);
+    if (seq < 0 || seq >= this.n) return;
+    this.lastAt = performance.now();
+    if (this.seen[seq] === 1) {
+      this.duplicates++;
+      return;
+    }
+    this.seen[seq] = 1;
+    this.unique++;
+    if (seq < this.last) this.outOfOrder++;
+    this.last = Math.max(this.last, seq);
+    if (this.unique === this.n) this.wake?.();
+  }
+
+  /** Resolves when all arrived, or `idleMs` after `published` with nothing new, or at `capMs`. */
+  async done(
+    published: Promise<unknown>,
+    idleMs: number,
+    capMs: number,
+    start: number,
+  ): Promise<E2eResult['outcome']> {
+    if (this.unique === this.n) return 'complete';
+    const all = new Promise<void>((resolve) => (this.wake = resolve));
+    let publisherDone = false;
+    void published.then(
+      () => (publisherDone = true),
+      () => (publisherDone = true),
+    );
+    for (;;) {
+      const winner = await Promise.race([
+        all.then(() => 'all' as const),
+        sleep(50).then(() => 'tick' as const),
+      ]);
+      if (winner === 'all' || this.unique === this.n) return 'complete';
+      const now = performance.now();
+      if (now - start > capMs) return 'cap';
+      if (publisherDone && now - Math.max(this.lastAt, start) > idleMs) return 'idle';
+    }
+  }
+}
+
+/** A payload of `size` bytes whose first 4 bytes are `seq` (big-endian). */
+export function sequenced(seq: number, size: number, template: Buffer): Buffer {
+  const payload = Buffer.from(template);
+  payload.writeUInt32BE(seq, 0);
+  return payload;
+}
+
+/** Pre-built payloads (building them is not part of what is timed). */
+export function payloads(n: number, size: number): Buffer[] {
+  const template = Buffer.alloc(Math.max(4, size), 0x78);
+  return Array.from({ length: n }, (_, i) => sequenced(i, size, template));
+}
+
+/** Limits of one run. */
+export interface E2eLimits {
+  readonly idleMs: number;
+  readonly capMs: number;
+}
+
+function result(rx: Receiver, start: number, outcome: E2eResult['outcome'], error?: string): E2eResult {
+  const elapsed = (rx.lastAt > 0 ? rx.lastAt : performance.now()) - start;
+  return {
+    rate: rx.unique > 0 ? (rx.unique / elapsed) * 1000 : 0,
+    unique: rx.unique,
+    lost: rx.n - rx.unique,
+    duplicates: rx.duplicates,
+    outOfOrder: rx.outOfOrder,
+    outcome,
+    ...(error !== undefined ? { error } : {}),
+  };
+}
+
+/** Raw MQTT.js publisher (`window` callbacks outstanding, or all fired) → raw subscriber. */
+export async function rawE2e(
+  broker: BenchBroker,
+  topic: string,
+  qos: QoS,
+  messages: readonly Buffer[],
+  window: number | 'all',
+  limits: E2eLimits,
+): Promise<E2eResult> {
+  const rx = new Receiver(messages.length);
+  const clients: MqttClient[] = [];
+  try {
+    const sub = await connectRaw(broker.url, {
+      noDelay: true,
+      onMessage: (_t, payload) => rx.receive(payload),
+    });
+    clients.push(sub);
+    await withTimeout(sub.subscribeAsync(topic, { qos }), 10_000, 'raw SUBSCRIBE timed out');
+    const pub = await connectRaw(broker.url, { noDelay: true });
+    clients.push(pub);
+    let publishError: string | undefined;
+    const start = performance.now();
+    const published = new Promise<void>((resolve, reject) => {
+      const n = messages.length;
+      const limit = window === 'all' ? n : window;
+      let sent = 0;
+      let done = 0;
+      pub.once('close', () => reject(new Error('the broker closed the publisher’s connection')));
+      const callback = (error?: Error) => {
+        if (error) return reject(error);
+        done++;
+        if (done === n) resolve();
+        else if (window !== 'all') next();
+      };
+      const next = () => {
+        while (sent < n && sent - done < limit) {
+          // Count it before publishing: MQTT.js may run the callback (and so next()) synchronously.
+          const seq = sent++;
+          pub.publish(topic, messages[seq] as Buffer, { qos }, callback);
+        }
+      };
+      next();
+    }).catch((error: unknown) => {
+      publishError = error instanceof Error ? error.message : String(error);
+    });
+    const outcome = await rx.done(published, limits.idleMs, limits.capMs, start);
+    return result(rx, start, outcome, publishError);
+  } finally {
+    await Promise.all(clients.map((client) => endRaw(client)));
+  }
+}
+
+/** Connector publisher (all fired, every promise awaited) → connector subscriber (decode 'binary'). */
+export async function connectorE2e(
+  broker: BenchBroker,
+  topic: string,
+  qos: QoS,
+  messages: readonly Buffer[],
+  limits: E2eLimits,
+  setup?: (publisher: BenchConnector, subscriber: BenchConnector) => () => void,
+): Promise<E2eResult> {
+  const rx = new Receiver(messages.length);
+  const started: BenchConnector[] = [];
+  let teardown: (() => void) | undefined;
+  try {
+    const sub = await startConnector(broker.url);
+    started.push(sub);
+    const subscription = sub.connector
+      .subscribe<Uint8Array>(topic, { qos, decode: 'binary' })
+      .subscribe((message) => rx.receive(message.payload));
+    await withTimeout(sub.connector.whenSubscribed(topic), 10_000, 'connector SUBSCRIBE timed out');
+    const pub = await startConnector(broker.url);
+    started.push(pub);
+    teardown = setup?.(pub, sub);
+    let publishError: string | undefined;
+    const start = performance.now();
+    const promises = messages.map((payload) => pub.connector.publish(topic, payload, { qos }));
+    const published = Promise.all(promises).catch((error: unknown) => {
+      publishError = error instanceof Error ? error.message : String(error);
+    });
+    const outcome = await rx.done(published, limits.idleMs, limits.capMs, start);
+    subscription.unsubscribe();
+    const drops = pub.drops() + sub.drops();
+    return result(
+      rx,
+      start,
+      outcome,
+      publishError ?? (drops > 0 ? `connection dropped ${drops}×` : undefined),
+    );
+  } finally {
+    teardown?.();
+    await Promise.all(started.map((bench) => bench.close()));
+  }
+}

@@ -1,0 +1,127 @@
+/**
+ * Raw MQTT.js, the reference: connect, the publish patterns people write (a callback per message fired
+ * all at once; at most W callbacks outstanding: the windowed pattern an expert writes), and the fence.
+ */
+import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
+import type { QoS } from '../../src/connector/types.js';
+import { withTimeout } from './timing.js';
+
+let counter = 0;
+
+/** A unique client id per connection (the broker must not take over an older session). */
+export function clientId(prefix: string): string {
+  counter++;
+  return `${prefix}-${process.pid}-${counter}`;
+}
+
+/** Options of {@link connectRaw}. */
+export interface RawConnectOptions {
+  /** setNoDelay(true) on the socket (MQTT.js never does; Node leaves Nagle on). Default false. */
+  readonly noDelay?: boolean;
+  /** Attached before CONNECT, so nothing that arrives with the CONNACK is missed. */
+  readonly onMessage?: (topic: string, payload: Buffer) => void;
+  readonly mqtt?: Partial<IClientOptions>;
+}
+
+/** Sets TCP_NODELAY on a connected MQTT.js client's socket. */
+export function setNoDelay(client: MqttClient): void {
+  (client.stream as unknown as { setNoDelay?: (on: boolean) => void }).setNoDelay?.(true);
+}
+
+/** Connects a raw MQTT.js client (MQTT 3.1.1, no automatic reconnect). Rejects after 10 s. */
+export async function connectRaw(url: string, options: RawConnectOptions = {}): Promise<MqttClient> {
+  const client = mqtt.connect(url, {
+    clientId: clientId('raw'),
+    protocolVersion: 4,
+    reconnectPeriod: 0,
+    connectTimeout: 10_000,
+    ...options.mqtt,
+  });
+  if (options.onMessage) client.on('message', options.onMessage);
+  try {
+    await withTimeout(
+      new Promise<void>((resolve, reject) => {
+        client.once('connect', () => resolve());
+        client.once('error', reject);
+        client.once('close', () => reject(new Error('closed before CONNACK')));
+      }),
+      10_000,
+      'raw MQTT.js connect timed out',
+    );
+  } catch (error) {
+    client.end(true);
+    throw error;
+  }
+  if (options.noDelay) setNoDelay(client);
+  return client;
+}
+
+/** Ends a raw client at once (no DISCONNECT wait). */
+export function endRaw(client: MqttClient): Promise<void> {
+  return new Promise((resolve) => client.end(true, {}, () => resolve()));
+}
+
+/** How a raw run publishes. */
+export type RawPattern =
+  /** `client.publish(t, m, {qos}, cb)` for every message in one synchronous loop. */
+  | { readonly kind: 'fire' }
+  /** At most `window` callbacks outstanding; the next publish goes from a callback. */
+  | { readonly kind: 'window'; readonly window: number };
+
+/** A promise that rejects when the client's connection closes (the broker dropped us). */
+function whenClosed(client: MqttClient): { promise: Promise<never>; dispose: () => void } {
+  let onClose: (() => void) | undefined;
+  const promise = new Promise<never>((_, reject) => {
+    onClose = () => reject(new Error('the broker closed the connection'));
+    client.once('close', onClose);
+  });
+  promise.catch(() => undefined);
+  return { promise, dispose: () => onClose && client.off('close', onClose) };
+}
+
+/**
+ * Publishes `n` messages with `pattern`, then one QoS 1 fence whose PUBACK proves the broker has read
+ * everything before it. Resolves with the elapsed milliseconds from the first publish to the fence's
+ * PUBACK; rejects when the broker closes the connection or after `timeoutMs`.
+ */
+export async function rawPublishRun(
+  client: MqttClient,
+  topic: string,
+  n: number,
+  qos: QoS,
+  payload: Buffer,
+  pattern: RawPattern,
+  timeoutMs: number,
+): Promise<number> {
+  const closed = whenClosed(client);
+  const start = performance.now();
+  try {
+    const all = new Promise<void>((resolve, reject) => {
+      let sent = 0;
+      let done = 0;
+      const callback = (error?: Error) => {
+        if (error) return reject(error);
+        done++;
+        if (done === n) resolve();
+        else if (pattern.kind === 'window') next();
+      };
+      const limit = pattern.kind === 'window' ? pattern.window : n;
+      const next = () => {
+        while (sent < n && sent - done < limit) {
+          sent++;
+          client.publish(topic, payload, { qos }, callback);
+        }
+      };
+      next();
+    });
+    await withTimeout(Promise.race([all, closed.promise]), timeoutMs, 'raw publish run timed out');
+    await withTimeout(
+      Promise.race([client.publishAsync(`${topic}/fence`, 'fence', { qos: 1 }), closed.promise]),
+      timeoutMs,
+      'raw fence timed out',
+    );
+    return performance.now() - start;
+  } finally {
+    closed.dispose();
+  }
+}

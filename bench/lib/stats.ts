@@ -1,0 +1,74 @@
+/**
+ * Summary statistics and number formatting for the bench tables.
+ */
+
+/** Min, median and max of a series (NaN when empty). */
+export interface Spread {
+  readonly min: number;
+  readonly median: number;
+  readonly max: number;
+  readonly count: number;
+}
+
+/** Sorted copy, ascending. */
+function sorted(values: readonly number[]): number[] {
+  return [...values].sort((a, b) => a - b);
+}
+
+/** The median (mean of the two middle values for an even count); NaN when empty. */
+export function median(values: readonly number[]): number {
+  if (values.length === 0) return Number.NaN;
+  const s = sorted(values);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 === 1 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
+}
+
+/** Nearest-rank percentile (p in 0..100) of unsorted values; NaN when empty. */
+export function percentile(values: readonly number[], p: number): number {
+  if (values.length === 0) return Number.NaN;
+  const s = sorted(values);
+  const rank = Math.min(s.length, Math.max(1, Math.ceil((p / 100) * s.length)));
+  return s[rank - 1] as number;
+}
+
+/** Min / median / max. */
+export function spread(values: readonly number[]): Spread {
+  if (values.length === 0) return { min: Number.NaN, median: Number.NaN, max: Number.NaN, count: 0 };
+  const s = sorted(values);
+  return { min: s[0] as number, median: median(s), max: s[s.length - 1] as number, count: s.length };
+}
+
+/** Integer with thousands separators ("12,345"); "–" for NaN. */
+export function int(value: number): string {
+  if (!Number.isFinite(value)) return '–';
+  return Math.round(value).toLocaleString('en-US');
+}
+
+/** Fixed decimals; "–" for NaN. */
+export function fixed(value: number, digits = 2): string {
+  if (!Number.isFinite(value)) return '–';
+  return value.toFixed(digits);
+}
+
+/** A number with about three significant digits (0.285, 28.5, 2,850). */
+export function sig(value: number): string {
+  if (!Number.isFinite(value)) return '–';
+  const abs = Math.abs(value);
+  if (abs >= 100) return int(value);
+  if (abs >= 10) return value.toFixed(1);
+  if (abs >= 1) return value.toFixed(2);
+  return value.toPrecision(3);
+}
+
+/** "min / **median** / max" with a formatter. */
+export function spreadText(s: Spread, format: (value: number) => string = int): string {
+  if (s.count === 0) return '–';
+  return `${format(s.min)} / **${format(s.median)}** / ${format(s.max)}`;
+}
+
+/** A ratio as "0.93×". */
+export function times(value: number, digits = 2): string {
+  if (!Number.isFinite(value)) return '–';
+  if (value >= 100) return `${int(value)}×`;
+  return `${value.toFixed(digits)}×`;
+}

@@ -1,0 +1,218 @@
+/**
+ * Scenario 3: round-trip latency, publish → broker → echo client → broker → receive, one message in
+ * flight, QoS 0 and 1: raw MQTT.js with default sockets (Nagle on, broker defaults too), raw MQTT.js with
+ * TCP_NODELAY on both clients and the broker, and the connector with its defaults (noDelay on) against
+ * the same no-delay broker. Interleaved per rep.
+ */
+import type { QoS } from '../../src/connector/types.js';
+import { type BenchBroker, startBroker } from '../lib/brokers.js';
+import { startConnector } from '../lib/connector.js';
+import { connectRaw, endRaw } from '../lib/raw.js';
+import { runScenario } from '../lib/scenario.js';
+import { int, percentile, spread, spreadText, times } from '../lib/stats.js';
+import { rotate, withTimeout } from '../lib/timing.js';
+
+/** Two connected clients: `ping` publishes; the echo client answers on the pong topic; `onPong` hears it. */
+interface Pair {
+  ping(payload: Buffer): void;
+  onPong(handler: () => void): void;
+  close(): Promise<void>;
+}
+
+async function rawPair(broker: BenchBroker, qos: QoS, noDelay: boolean, id: string): Promise<Pair> {
+  let pong: () => void = () => undefined;
+  const pingTopic = `bench/ping/${id}`;
+  const pongTopic = `bench/pong/${id}`;
+  const a = await connectRaw(broker.url, { noDelay, onMessage: () => pong() });
+  const b = await connectRaw(broker.url, {
+    noDelay,
+    onMessage: (_topic, payload) => void b.publish(pongTopic, payload, { qos }),
+  });
+  await a.subscribeAsync(pongTopic, { qos });
+  await b.subscribeAsync(pingTopic, { qos });
+  return {
+    ping: (payload) => void a.publish(pingTopic, payload, { qos }),
+    onPong: (handler) => (pong = handler),
+    close: async () => {
+      await Promise.all([endRaw(a), endRaw(b)]);
+    },
+  };
+}
+
+async function connectorPair(broker: BenchBroker, qos: QoS, id: string): Promise<Pair> {
+  let pong: () => void = () => undefined;
+  const pingTopic = `bench/ping/${id}`;
+  const pongTopic = `bench/pong/${id}`;
+  const a = await startConnector(broker.url);
+  const b = await startConnector(broker.url);
+  const subs = [
+    a.connector.subscribe(pongTopic, { qos, decode: 'binary' }).subscribe(() => pong()),
+    b.connector
+      .subscribe(pingTopic, { qos, decode: 'binary' })
+      .subscribe(
+        (message) => void b.connector.publish(pongTopic, message.payload, { qos }).catch(() => undefined),
+      ),
+  ];
+  await Promise.all([a.connector.whenSubscribed(pongTopic), b.connector.whenSubscribed(pingTopic)]);
+  return {
+    ping: (payload) => void a.connector.publish(pingTopic, payload, { qos }).catch(() => undefined),
+    onPong: (handler) => (pong = handler),
+    close: async () => {
+      for (const sub of subs) sub.unsubscribe();
+      await Promise.all([a.close(), b.close()]);
+    },
+  };
+}
+
+/** Up to `samples` round trips within `capMs`; returns the times in µs and the lost round trips. */
+async function measure(
+  pair: Pair,
+  samples: number,
+  capMs: number,
+): Promise<{ rtts: number[]; lost: number }> {
+  const payload = Buffer.alloc(64, 0x78);
+  const rtts: number[] = [];
+  let lost = 0;
+  const start = performance.now();
+  while (rtts.length < samples && performance.now() - start < capMs) {
+    const sent = performance.now();
+    try {
+      await withTimeout(
+        new Promise<void>((resolve) => {
+          pair.onPong(resolve);
+          pair.ping(payload);
+        }),
+        2_000,
+        'no pong',
+      );
+      rtts.push((performance.now() - sent) * 1000);
+    } catch {
+      lost++;
+      if (lost > 3) break;
+    }
+  }
+  pair.onPong(() => undefined);
+  return { rtts, lost };
+}
+
+interface Variant {
+  readonly name: string;
+  readonly broker: BenchBroker;
+  open(qos: QoS, id: string): Promise<Pair>;
+}
+
+runScenario('3-latency', 'Round-trip latency (publish → echo → receive)', async (ctx) => {
+  const brokers = ctx.args.list('brokers', ['aedes']);
+  const qosList = ctx.args.numbers('qos', [0, 1]) as QoS[];
+  const reps = ctx.args.number('reps', ctx.smoke ? 1 : 5);
+  const samples = ctx.args.number('samples', ctx.smoke ? 50 : 1_000);
+  const capMs = ctx.args.number('repMs', ctx.smoke ? 600 : 3_000);
+  const warmup = ctx.smoke ? 10 : 100;
+  const rows: string[][] = [];
+  const raw: Record<string, unknown> = {};
+  let runId = 0;
+  for (const kind of brokers) {
+    const spec = { kind: kind as 'aedes' | 'mosquitto' };
+    const fast = await startBroker({ ...spec, noDelay: true }, (pid) => ctx.registerPid(pid));
+    ctx.onCleanup(() => fast.stop());
+    const stock = await startBroker({ ...spec, noDelay: false }, (pid) => ctx.registerPid(pid));
+    ctx.onCleanup(() => stock.stop());
+    const variants: Variant[] = [
+      {
+        name: 'raw MQTT.js, default sockets (Nagle on), broker defaults',
+        broker: stock,
+        open: (q, id) => rawPair(stock, q, false, id),
+      },
+      {
+        name: 'raw MQTT.js, TCP_NODELAY on clients and broker',
+        broker: fast,
+        open: (q, id) => rawPair(fast, q, true, id),
+      },
+      {
+        name: 'connector (default noDelay), broker TCP_NODELAY',
+        broker: fast,
+        open: (q, id) => connectorPair(fast, q, id),
+      },
+    ];
+    for (const qos of qosList) {
+      const p50s = new Map<string, number[]>(variants.map((v) => [v.name, []]));
+      const p99s = new Map<string, number[]>(variants.map((v) => [v.name, []]));
+      const counts = new Map<string, number[]>(variants.map((v) => [v.name, []]));
+      const losses = new Map<string, number>(variants.map((v) => [v.name, 0]));
+      for (let rep = 0; rep < reps; rep++) {
+        ctx.checkTime(capMs * variants.length + 5_000);
+        for (const variant of rotate(variants, rep)) {
+          const pair = await variant.open(qos, `${process.pid}-${runId++}`);
+          try {
+            await measure(pair, warmup, Math.min(1_000, capMs));
+            const { rtts, lost } = await measure(pair, samples, capMs);
+            p50s.get(variant.name)?.push(percentile(rtts, 50));
+            p99s.get(variant.name)?.push(percentile(rtts, 99));
+            counts.get(variant.name)?.push(rtts.length);
+            losses.set(variant.name, (losses.get(variant.name) ?? 0) + lost);
+          } finally {
+            await pair.close();
+          }
+        }
+      }
+      for (const variant of variants) {
+        rows.push([
+          variant.broker.spec.kind,
+          `${qos}`,
+          variant.name,
+          spreadText(spread(p50s.get(variant.name) ?? [])),
+          spreadText(spread(p99s.get(variant.name) ?? [])),
+          `${int(Math.min(...(counts.get(variant.name) ?? [])))}${(losses.get(variant.name) ?? 0) > 0 ? `; ${losses.get(variant.name)} lost` : ''}`,
+        ]);
+        ctx.log(
+          `${kind} QoS ${qos} ${variant.name}: p50 ${int(spread(p50s.get(variant.name) ?? []).median)} µs`,
+        );
+      }
+      raw[`${kind} qos${qos}`] = {
+        p50: Object.fromEntries(p50s),
+        p99: Object.fromEntries(p99s),
+        samples: Object.fromEntries(counts),
+      };
+      if (qos === 1) {
+        const [defaults, nodelay, ours] = variants.map((v) => spread(p50s.get(v.name) ?? []).median) as [
+          number,
+          number,
+          number,
+        ];
+        ctx.out.target({
+          target: 'round trip QoS 1 within 1.2× of raw with TCP_NODELAY',
+          where: `${kind}, p50`,
+          measured: `${int(ours)} vs ${int(nodelay)} µs = ${times(ours / nodelay)}`,
+          met: ours / nodelay <= 1.2,
+        });
+        ctx.out.target({
+          target: 'round trip QoS 1 ≥ 100× faster than MQTT.js defaults',
+          where: `${kind}, p50`,
+          measured: `${int(defaults)} vs ${int(ours)} µs = ${times(defaults / ours, 0)} faster`,
+          met: defaults / ours >= 100,
+        });
+      }
+    }
+    await Promise.all([fast.stop(), stock.stop()]);
+  }
+  ctx.out.raw.latency = raw;
+  ctx.out.table({
+    title: 'Round-trip latency, µs (p50 and p99 per rep; min / median / max over reps)',
+    intro:
+      `Client A publishes to a ping topic; client B (subscribed) republishes each message to a pong topic; A ` +
+      `(subscribed) takes the time: two broker hops, one message in flight, 64 B, both subscriptions at the ` +
+      `publish QoS. Per rep: fresh connections, up to ${warmup} warm-up round trips (≤ 1 s), then up to ` +
+      `${int(samples)} timed ones within ${capMs / 1000} s (so the Nagle rows at QoS 1, ~88 ms each, have few samples ` +
+      `and their p99 is close to their max). ${reps} reps, variants in rotating order. "broker defaults" = a ` +
+      `second broker process without TCP_NODELAY (aedes leaves Nagle on; mosquitto set_tcp_nodelay false).`,
+    columns: [
+      'broker',
+      'QoS',
+      'variant',
+      'p50 µs (min / **median** / max)',
+      'p99 µs (min / **median** / max)',
+      'samples per rep (min)',
+    ],
+    rows,
+  });
+});

@@ -1,0 +1,246 @@
+/**
+ * Scenario 1: publish throughput at `throttleInterval: 0`, QoS 0/1/2, 64 B and 1 KiB, every publish()
+ * promise awaited, against raw MQTT.js in the same process, interleaved: a callback per message fired
+ * all at once (what most people write) and the windowed pattern an expert writes. Every run ends with a
+ * QoS 1 fence whose PUBACK proves the broker has read everything (QoS 0 is not credited for bytes still in
+ * a socket buffer); rate = n / time until the fence's PUBACK. One fresh connection per run.
+ */
+import type { QoS } from '../../src/connector/types.js';
+import { type BenchBroker, startBroker } from '../lib/brokers.js';
+import { connectorPublishRun, startConnector } from '../lib/connector.js';
+import { connectRaw, endRaw, type RawPattern, rawPublishRun } from '../lib/raw.js';
+import { runScenario } from '../lib/scenario.js';
+import { int, spread, spreadText, times } from '../lib/stats.js';
+import { rotate } from '../lib/timing.js';
+import { WarningWatch } from '../lib/warnings.js';
+
+/** One way of publishing n messages; resolves with elapsed ms. */
+interface Variant {
+  readonly name: string;
+  readonly raw: boolean;
+  /** Excluded from "best raw" (the broker silently drops what it acknowledges). */
+  readonly lossy?: string;
+  run(n: number): Promise<number>;
+}
+
+/** Outcome of one variant over the reps of a row. */
+interface VariantResult {
+  readonly rates: number[];
+  readonly failures: string[];
+  readonly drops: number;
+}
+
+const TOPIC = 'bench/pub';
+
+function rawVariant(
+  broker: BenchBroker,
+  name: string,
+  qos: QoS,
+  payload: Buffer,
+  pattern: RawPattern,
+  timeoutMs: number,
+): Variant {
+  // Stock mosquitto acknowledges inbound QoS 2 beyond its 20 in flight and drops them (baseline F4).
+  const lossy =
+    broker.spec.kind === 'mosquitto' && !broker.spec.unbounded && qos === 2 && pattern.kind === 'fire'
+      ? 'stock mosquitto drops all but ~20 in flight after completing their handshake (baseline F4): not a loss-free reference'
+      : undefined;
+  return {
+    name,
+    raw: true,
+    lossy,
+    async run(n) {
+      const client = await connectRaw(broker.url, { noDelay: true });
+      try {
+        return await rawPublishRun(client, TOPIC, n, qos, payload, pattern, timeoutMs);
+      } finally {
+        await endRaw(client);
+      }
+    },
+  };
+}
+
+function connectorVariant(
+  broker: BenchBroker,
+  qos: QoS,
+  payload: Buffer,
+  timeoutMs: number,
+  drops: { count: number },
+): Variant {
+  return {
+    name: 'connector, all fired, every promise awaited',
+    raw: false,
+    async run(n) {
+      const bench = await startConnector(broker.url);
+      try {
+        return await connectorPublishRun(bench.connector, TOPIC, n, qos, payload, timeoutMs);
+      } finally {
+        drops.count += bench.drops();
+        await bench.close();
+      }
+    },
+  };
+}
+
+runScenario('1-publish', 'Publish throughput (throttleInterval 0)', async (ctx) => {
+  const brokers = ctx.args.list('brokers', ['aedes']);
+  const qosList = ctx.args.numbers('qos', [0, 1, 2]) as QoS[];
+  const sizes = ctx.args.numbers('sizes', [64, 1024]);
+  const reps = ctx.args.number('reps', ctx.smoke ? 1 : 5);
+  const n01 = ctx.args.number('n01', ctx.smoke ? 2_000 : 50_000);
+  const n2 = ctx.args.number('n2', ctx.smoke ? 1_000 : 20_000);
+  const timeoutMs = ctx.smoke ? 10_000 : 30_000;
+  const warnings = new WarningWatch();
+  const rows: string[][] = [];
+  const raw: Record<string, unknown> = {};
+  for (const kind of brokers) {
+    const broker = await startBroker({ kind: kind as 'aedes' | 'mosquitto', noDelay: true }, (pid) =>
+      ctx.registerPid(pid),
+    );
+    ctx.onCleanup(() => broker.stop());
+    for (const qos of qosList) {
+      for (const size of sizes) {
+        ctx.checkTime();
+        const n = qos === 2 ? n2 : n01;
+        const payload = Buffer.alloc(size, 0x78);
+        const drops = { count: 0 };
+        const window = qos === 2 ? 20 : 100;
+        const variants: Variant[] = [
+          rawVariant(
+            broker,
+            qos === 0 ? 'raw, callback per message, all fired' : 'raw, all fired (callback each)',
+            qos,
+            payload,
+            { kind: 'fire' },
+            timeoutMs,
+          ),
+          rawVariant(
+            broker,
+            `raw, window ${window} (expert)`,
+            qos,
+            payload,
+            { kind: 'window', window },
+            timeoutMs,
+          ),
+          connectorVariant(broker, qos, payload, timeoutMs, drops),
+        ];
+        const results = new Map<string, VariantResult>(
+          variants.map((v) => [v.name, { rates: [], failures: [], drops: 0 }]),
+        );
+        // Warm-up run per variant (n/5), discarded.
+        for (const variant of variants) {
+          warnings.during(`warmup ${variant.name}`);
+          await variant.run(Math.max(1, Math.round(n / 5))).catch(() => undefined);
+        }
+        for (let rep = 0; rep < reps; rep++) {
+          ctx.checkTime(5_000);
+          for (const variant of rotate(variants, rep)) {
+            const result = results.get(variant.name) as VariantResult;
+            warnings.during(`${kind} ${qos} ${size} ${variant.name}`);
+            try {
+              const elapsed = await variant.run(n);
+              result.rates.push((n / elapsed) * 1000);
+            } catch (error) {
+              result.failures.push(error instanceof Error ? error.message : String(error));
+            }
+          }
+        }
+        const medianOf = (v: Variant) => spread(results.get(v.name)?.rates ?? []).median;
+        const cleanRaws = variants.filter(
+          (v) => v.raw && !v.lossy && (results.get(v.name)?.failures.length ?? 0) === 0,
+        );
+        const best = cleanRaws.reduce<Variant | undefined>(
+          (a, v) => (a === undefined || medianOf(v) > medianOf(a) ? v : a),
+          undefined,
+        );
+        const ours = variants[2] as Variant;
+        for (const variant of variants) {
+          const result = results.get(variant.name) as VariantResult;
+          const s = spread(result.rates);
+          const pileUps = warnings.count(`${kind} ${qos} ${size} ${variant.name}`);
+          const notes = [
+            result.failures.length > 0
+              ? `FAILED ${result.failures.length}/${reps}: ${[...new Set(result.failures)].join('; ')}`
+              : '',
+            variant.lossy ?? '',
+            pileUps > 0 ? `MaxListenersExceededWarning ×${pileUps}` : '',
+            !variant.raw && drops.count > 0 ? `connection dropped ${drops.count}×` : '',
+            variant === best ? 'best loss-free raw' : '',
+          ].filter((t) => t !== '');
+          rows.push([
+            broker.label,
+            `${qos}`,
+            size >= 1024 ? `${size / 1024} KiB` : `${size} B`,
+            variant.name,
+            spreadText(s),
+            best === undefined || variant === best ? '–' : times(s.median / medianOf(best)),
+            notes.join('; '),
+          ]);
+          ctx.log(
+            `${kind} QoS ${qos} ${size} B ${variant.name}: median ${int(s.median)} msgs/s ${notes.join('; ')}`,
+          );
+        }
+        raw[`${kind} qos${qos} ${size}B`] = Object.fromEntries(results);
+        const oursMedian = medianOf(ours);
+        const where = `${broker.label}, QoS ${qos}, ${size} B`;
+        const oursFailed = (results.get(ours.name)?.failures.length ?? 0) > 0;
+        if (qos === 0) {
+          const windowed = variants[1] as Variant;
+          const perMessage = variants[0] as Variant;
+          ctx.out.target({
+            target: 'publish QoS 0 ≥ 0.8× the windowed raw pattern',
+            where,
+            measured: `${int(oursMedian)} vs ${int(medianOf(windowed))} msgs/s = ${times(oursMedian / medianOf(windowed))}`,
+            met: !oursFailed && oursMedian / medianOf(windowed) >= 0.8,
+          });
+          ctx.out.target({
+            target: 'publish QoS 0 ≥ 10× raw with a callback per message',
+            where,
+            measured: `${int(oursMedian)} vs ${int(medianOf(perMessage))} msgs/s = ${times(oursMedian / medianOf(perMessage))}`,
+            met: !oursFailed && oursMedian / medianOf(perMessage) >= 10,
+          });
+        } else {
+          ctx.out.target({
+            target: `publish QoS ${qos} ≥ 0.9× raw (best loss-free raw pattern of the run)`,
+            where,
+            measured:
+              best === undefined
+                ? 'no raw pattern finished'
+                : `${int(oursMedian)} vs ${int(medianOf(best))} msgs/s (${best.name}) = ${times(oursMedian / medianOf(best))}`,
+            met: best === undefined ? null : !oursFailed && oursMedian / medianOf(best) >= 0.9,
+          });
+        }
+        ctx.out.target({
+          target: 'no listener pile-up (MaxListenersExceededWarning) and no broker disconnect under a flood',
+          where,
+          measured: `connector: ${warnings.count(`${kind} ${qos} ${size} ${ours.name}`)} warnings, ${drops.count} drops, ${results.get(ours.name)?.failures.length ?? 0} failed runs`,
+          met:
+            !oursFailed && drops.count === 0 && warnings.count(`${kind} ${qos} ${size} ${ours.name}`) === 0,
+        });
+      }
+    }
+    await broker.stop();
+  }
+  ctx.out.raw.publish = raw;
+  ctx.out.table({
+    title: 'Publish throughput, msgs/s (min / median / max)',
+    intro:
+      `n = ${int(n01)} (QoS 0/1) or ${int(n2)} (QoS 2) messages per run to one topic, no subscriber; one fresh ` +
+      `connection per run; one discarded warm-up run (n/5) per variant; ${reps} reps, variants in rotating order. ` +
+      `Every run ends with a QoS 1 fence; rate = n / time until its PUBACK. MQTT 3.1.1; all client sockets ` +
+      `with TCP_NODELAY (the connector's default; set on the raw clients too, so only the layer differs); ` +
+      `brokers in their own process with TCP_NODELAY and stock limits (aedes: maxInflightInbound 1000; ` +
+      `mosquitto: max_inflight_messages 20, max_queued_messages 1000). The connector: throttleInterval 0, ` +
+      `defaults otherwise (QoS 1 window 100, QoS 2 window 20, at most 100 unfinished QoS 0 writes).`,
+    columns: [
+      'broker',
+      'QoS',
+      'payload',
+      'variant',
+      'msgs/s (min / **median** / max)',
+      '× best raw',
+      'notes',
+    ],
+    rows,
+  });
+});
