@@ -105,10 +105,27 @@ export interface EmbeddedBroker {
   /** `stop()` then `start(options)`. */
   restart(options?: EmbeddedBrokerOptions): Promise<void>;
   /**
-   * Stops, waits `during` (ms, or until the promise of the function settles), then starts again, even when
-   * the function fails (its error is rethrown after the restart). Resolves with the function's result.
+   * An outage of `milliseconds`: stops, waits, then starts again on the same ports.
+   *
+   * @example
+   * ```ts
+   * await broker.outage(500); // clients see the connection drop and come back
+   * ```
    */
   outage(milliseconds: number): Promise<void>;
+  /**
+   * An outage lasting while `during` runs: stops, awaits `during()`, then starts again on the same ports,
+   * also when `during` fails (its error is rethrown after the restart).
+   *
+   * @returns the result of `during`.
+   * @example
+   * ```ts
+   * const queued = await broker.outage(async () => {
+   *   await waitForState(connector, 'reconnecting');
+   *   return connector.publish('a/b', 'sent once the broker is back', { qos: 1 });
+   * });
+   * ```
+   */
   outage<T>(during: () => T | Promise<T>): Promise<T>;
   /** Stops for good: `start()` refuses afterwards and `published$` completes. Idempotent. */
   close(): Promise<void>;

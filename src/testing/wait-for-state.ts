@@ -7,7 +7,12 @@ import type { ConnectionState, ConnectionStatus } from '../connector/types.js';
 import { type WaitOptions, deadline } from './wait-options.js';
 
 /** Anything with a `state$` (an `MqttConnector`), or the state stream itself. */
-export type StateSource = { readonly state$: Observable<ConnectionState> } | Observable<ConnectionState>;
+export type StateSource =
+  | {
+      /** The connection states, current one first (as `MqttConnector.state$`). */
+      readonly state$: Observable<ConnectionState>;
+    }
+  | Observable<ConnectionState>;
 
 /** What {@link waitForState} waits for: a status, any of several, or a predicate on the whole state. */
 export type StateExpectation =
