@@ -10,6 +10,7 @@ export {
 } from './connector/mqtt-connector.js';
 export * from './connector/errors.js';
 export type * from './connector/types.js';
+export type * from './connector/events.js';
 export type * from './streams/publish-types.js';
 export type * from './streams/subscribe-types.js';
 export type { StandardSchemaV1 } from './streams/standard-schema.js';
@@ -20,5 +21,3 @@ export type {
   RequestHandler,
 } from './streams/request-response.js';
 export * from './operators/index.js';
-export { retryBackoff, type RetryBackoffConfig, type RetryScheduled } from './operators/retry-backoff.js';
-export { backoffDelay, type BackoffConfig } from './operators/backoff-delay.js';

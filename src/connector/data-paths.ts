@@ -9,26 +9,34 @@ import type { PublishPipeline } from '../streams/publish-pipeline.js';
 import type { SubscriptionRegistry } from '../streams/subscription-registry.js';
 import type { Logger } from './logger.js';
 import type { MqttClientHandle } from './mqtt-client.js';
+import type { Observability } from './observability.js';
 
 export function wireDataPaths(
   client: MqttClientHandle,
   registry: SubscriptionRegistry,
   pipeline: PublishPipeline,
   logger: Logger,
+  observability: Observability,
 ): void {
   // Each connection gets a number; work for a connection that ended meanwhile is dropped.
   let connection = 0;
   client.connack$.subscribe((connAck) => {
     const current = ++connection;
+    observability.restoring = true;
     registry
       .onConnected(connAck)
       .catch((error: unknown) => logger.log('warn', 'Restoring subscriptions failed', { error }))
       .finally(() => {
-        if (current === connection && client.isConnected()) pipeline.resume();
+        if (current !== connection) return;
+        observability.restoring = false;
+        if (client.isConnected()) pipeline.resume();
       });
   });
   client.connectionLost$.subscribe(() => {
     connection += 1;
+    observability.restoring = false;
     pipeline.pause();
   });
+  client.incoming$.subscribe(() => observability.onReceived());
+  registry.errors$.subscribe((error) => observability.onReported(error));
 }

@@ -1,4 +1,4 @@
-import { type Observable, type SchedulerLike, asyncScheduler } from 'rxjs';
+import { type Observable, type SchedulerLike, asyncScheduler, pairwise } from 'rxjs';
 import { PublishPipeline } from '../streams/publish-pipeline.js';
 import type { PublishOptions, PublishResult } from '../streams/publish-types.js';
 import {
@@ -13,11 +13,19 @@ import type { StandardSchemaV1 } from '../streams/standard-schema.js';
 import type { SubscribeOptions } from '../streams/subscribe-types.js';
 import { SubscriptionRegistry } from '../streams/subscription-registry.js';
 import { Connection } from './connection.js';
+import type { ConnectorEvent, ConnectorMetrics } from './events.js';
+import { Observability } from './observability.js';
 import { wireDataPaths } from './data-paths.js';
 import { ClosedError, InvalidOptionsError, type MqttConnectorError } from './errors.js';
 import { Logger } from './logger.js';
 import { type MqttClientHandle, createMqttClient } from './mqtt-client.js';
-import { DATA_PATH_OPTIONS, type ResolvedOptions, nonNegative, resolveOptions } from './options.js';
+import {
+  DATA_PATH_OPTIONS,
+  type ResolvedOptions,
+  nonNegative,
+  positiveInteger,
+  resolveOptions,
+} from './options.js';
 import type { ConnectionState, LogCallback, MqttConnectorOptions, MqttMessage, QoS } from './types.js';
 
 /** Options only tests and advanced users need. */
@@ -63,6 +71,12 @@ export class MqttConnector {
   readonly unmatched$: Observable<MqttMessage<unknown>>;
   /** Problems reported as values: payloads that failed to decode (`DECODE_FAILED`), refused filters. Hot. */
   readonly errors$: Observable<MqttConnectorError>;
+  /**
+   * What the connector does, as typed data (attempts, connections, backoff, SUBSCRIBE/SUBACK, publishes
+   * queued/sent/acknowledged/failed, reported errors): the facts the log callback hears. Hot; events are
+   * only built while observed.
+   */
+  readonly events$: Observable<ConnectorEvent>;
 
   private readonly options: ResolvedOptions;
   private readonly logger: Logger;
@@ -72,6 +86,7 @@ export class MqttConnector {
   private readonly registry: SubscriptionRegistry;
   private readonly disconnectTimeout: number;
   private readonly responseTopic: string;
+  private readonly observability: Observability;
   private readonly scheduler: SchedulerLike;
 
   /**
@@ -89,7 +104,9 @@ export class MqttConnector {
     const log = this.logger.log.bind(this.logger);
     this.disconnectTimeout = nonNegative(options.disconnectTimeout, 'disconnectTimeout', 5000);
     this.client = createMqttClient(this.options, this.logger);
-    this.pipeline = new PublishPipeline(this.client, {
+    this.observability = new Observability(scheduler);
+    const port = this.observability.observePort(this.client);
+    this.pipeline = new PublishPipeline(port, {
       throttleInterval: this.options.throttleInterval,
       throttleMode: options.throttleMode,
       topicThrottle: options.topicThrottle,
@@ -102,19 +119,24 @@ export class MqttConnector {
       scheduler,
       log,
     });
-    this.registry = new SubscriptionRegistry(this.client, {
+    this.registry = new SubscriptionRegistry(port, {
       scheduler,
       log,
       maxRetained: nonNegative(options.maxRetained, 'maxRetained', 1000),
       maxRetainedBytes: nonNegative(options.maxRetainedBytes, 'maxRetainedBytes', 16 * 1024 * 1024),
       defaultGracePeriod: nonNegative(options.unsubscribeGracePeriod, 'unsubscribeGracePeriod', 0),
+      subscribeBatchSize: positiveInteger(options.subscribeBatchSize, 'subscribeBatchSize', 100),
     });
     this.connection = new Connection(this.client, this.options, this.logger, scheduler, (state) => {
       void this.pipeline.close(new ClosedError('The connector gave up connecting', { cause: state.error }));
       this.client.failPending();
     });
-    wireDataPaths(this.client, this.registry, this.pipeline, this.logger);
+    wireDataPaths(this.client, this.registry, this.pipeline, this.logger, this.observability);
     this.state$ = this.connection.state$;
+    this.events$ = this.observability.events$;
+    this.state$
+      .pipe(pairwise())
+      .subscribe(([previous, state]) => this.observability.onState(state, previous));
     this.messages$ = this.registry.messages$;
     this.unmatched$ = this.registry.unmatched$;
     this.errors$ = this.registry.errors$;
@@ -154,6 +176,18 @@ export class MqttConnector {
     await this.connection.stop();
   }
 
+  /**
+   * A snapshot of the connector's counters (published, acknowledged, failed, dropped, queued, received,
+   * decode failures, reconnects, outages, live filters). Cheap: call it as often as you like.
+   */
+  metrics(): ConnectorMetrics {
+    return this.observability.snapshot({
+      queued: this.pipeline.queuedCount(),
+      inFlight: this.pipeline.inFlightCount(),
+      liveFilters: this.registry.liveFilterCount(),
+    });
+  }
+
   /** True while connected (state `connected`). */
   isConnected(): boolean {
     return this.connection.state.status === 'connected';
@@ -186,6 +220,14 @@ export class MqttConnector {
    *
    * @throws InvalidTopicError / InvalidQosError / InvalidArgumentError at the call for a bad filter or option.
    */
+  subscribe(
+    filter: string,
+    options: SubscribeOptions<string> & { decode: 'string' },
+  ): Observable<MqttMessage<string>>;
+  subscribe(
+    filter: string,
+    options: SubscribeOptions<Uint8Array> & { decode: 'binary' },
+  ): Observable<MqttMessage<Uint8Array>>;
   subscribe<S extends StandardSchemaV1>(
     filter: string,
     options: SubscribeOptions<StandardSchemaV1.InferOutput<S>> & { decode: S },

@@ -103,6 +103,7 @@ export const DATA_PATH_OPTIONS = [
   'maxRetained',
   'maxRetainedBytes',
   'responseTopic',
+  'subscribeBatchSize',
 ] as const;
 
 /**
@@ -200,6 +201,15 @@ export function nonNegative(value: unknown, name: string, fallback: number): num
   if (value === undefined) return fallback;
   if (typeof value !== 'number' || Number.isNaN(value) || value < 0) {
     throw new InvalidOptionsError(`${name} must be a number >= 0, got ${String(value)}`);
+  }
+  return value;
+}
+
+/** A whole number >= 1, or `fallback` when undefined. @throws InvalidOptionsError */
+export function positiveInteger(value: unknown, name: string, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
+    throw new InvalidOptionsError(`${name} must be a whole number >= 1, got ${String(value)}`);
   }
   return value;
 }

@@ -197,6 +197,8 @@ export interface MqttConnectorOptions {
   maxRetained?: number;
   /** Bound of the retained-message cache (payload bytes). Default 16 MiB. */
   maxRetainedBytes?: number;
+  /** Most filters per SUBSCRIBE / UNSUBSCRIBE packet (AWS IoT allows 8). Default 100. */
+  subscribeBatchSize?: number;
   /** Topic on which `request()` receives responses (MQTT 5). Default `responses/<clientId>`. */
   responseTopic?: string;
   /** Username, or a provider called before every attempt (token refresh). */

@@ -1,0 +1,131 @@
+/**
+ * What the connector does, as data: the facts the log callback hears, typed, on `events$`.
+ *
+ * @packageDocumentation
+ */
+import type { MqttConnectorError } from './errors.js';
+import type { QoS } from './types.js';
+
+/** Fields every {@link ConnectorEvent} has. */
+interface EventBase {
+  /** When it happened (ms since the epoch, from the connector's scheduler). */
+  readonly time: number;
+}
+
+/** A connection attempt starts (`attempt`: failed attempts before it since the last success). */
+export interface AttemptEvent extends EventBase {
+  readonly type: 'attempt';
+  readonly broker: string;
+  readonly attempt: number;
+}
+/** The broker accepted the connection. */
+export interface ConnectedEvent extends EventBase {
+  readonly type: 'connected';
+  readonly broker: string;
+  readonly sessionPresent: boolean;
+}
+/** The connection ended: `lost` (dropped, will retry), `closed` (disconnect()) or `failed` (gave up). */
+export interface DisconnectedEvent extends EventBase {
+  readonly type: 'disconnected';
+  readonly reason: 'lost' | 'closed' | 'failed';
+  readonly error?: MqttConnectorError;
+}
+/** A retry was scheduled after a failure. */
+export interface BackoffEvent extends EventBase {
+  readonly type: 'backoff';
+  readonly attempt: number;
+  readonly delayMs: number;
+  readonly error: MqttConnectorError;
+}
+/** SUBSCRIBE sent for filters (`resubscribe` true when restoring subscriptions after a reconnect). */
+export interface SubscribeEvent extends EventBase {
+  readonly type: 'subscribe';
+  readonly filters: readonly string[];
+  readonly resubscribe: boolean;
+}
+/** SUBACK received for a filter: the granted QoS, or the refusal code (>= 0x80). */
+export interface SubackEvent extends EventBase {
+  readonly type: 'suback';
+  readonly filter: string;
+  readonly granted: number;
+}
+/** UNSUBSCRIBE sent. */
+export interface UnsubscribeEvent extends EventBase {
+  readonly type: 'unsubscribe';
+  readonly filters: readonly string[];
+}
+/** A publish was accepted (queued until it can be sent). */
+export interface PublishQueuedEvent extends EventBase {
+  readonly type: 'publish-queued';
+  readonly topic: string;
+  readonly qos: QoS;
+}
+/** A publish was handed to MQTT.js (written to the connection, or stored for re-sending). */
+export interface PublishSentEvent extends EventBase {
+  readonly type: 'publish-sent';
+  readonly topic: string;
+  readonly qos: QoS;
+}
+/** A publish settled successfully: `written` (QoS 0), `acknowledged` (QoS 1/2) or `superseded`. */
+export interface PublishSettledEvent extends EventBase {
+  readonly type: 'publish-acked';
+  readonly topic: string;
+  readonly qos: QoS;
+  readonly status: 'written' | 'acknowledged' | 'superseded';
+}
+/** A publish was rejected (`QUEUE_FULL` for queue overflow, `TIMEOUT`, `CLOSED`, ...). */
+export interface PublishFailedEvent extends EventBase {
+  readonly type: 'publish-failed';
+  readonly topic: string;
+  readonly error: MqttConnectorError;
+}
+/** A payload failed to decode or validate (`DECODE_FAILED`), or a filter was refused. */
+export interface ErrorReportedEvent extends EventBase {
+  readonly type: 'error-reported';
+  readonly error: MqttConnectorError;
+}
+
+/** Everything `events$` emits; switch on `type`. */
+export type ConnectorEvent =
+  | AttemptEvent
+  | ConnectedEvent
+  | DisconnectedEvent
+  | BackoffEvent
+  | SubscribeEvent
+  | SubackEvent
+  | UnsubscribeEvent
+  | PublishQueuedEvent
+  | PublishSentEvent
+  | PublishSettledEvent
+  | PublishFailedEvent
+  | ErrorReportedEvent;
+
+/** A snapshot of the connector's counters, from `metrics()`. Counts since the connector was created. */
+export interface ConnectorMetrics {
+  /** `publish()` calls that passed validation. */
+  readonly published: number;
+  /** Publishes that settled successfully (written, acknowledged or superseded). */
+  readonly acknowledged: number;
+  /** Publishes that were rejected after validation (queue overflow, timeout, closed, broker refusal). */
+  readonly failed: number;
+  /** Publishes dropped by the offline queue's overflow policy (`QUEUE_FULL`); included in `failed`. */
+  readonly dropped: number;
+  /** Publishes waiting now (offline, pacing, in-flight window room). */
+  readonly queued: number;
+  /** Publishes handed to MQTT.js and not settled now. */
+  readonly inFlight: number;
+  /** Messages received from the broker. */
+  readonly received: number;
+  /** Payloads that failed to decode or validate. */
+  readonly decodeFailures: number;
+  /** Successful connections after the first. */
+  readonly reconnects: number;
+  /** Live broker filters. */
+  readonly liveFilters: number;
+  /** Milliseconds since the connection was lost, 0 while connected or never connected. */
+  readonly currentOutageMs: number;
+  /** The longest outage so far (ms), the current one included. */
+  readonly longestOutageMs: number;
+  /** When the connector last connected (ms since the epoch), or undefined. */
+  readonly lastConnectedAt: number | undefined;
+}
