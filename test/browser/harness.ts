@@ -11,10 +11,14 @@ import { type Browser, type BrowserContext, type Page, chromium } from 'playwrig
 /** Chromium's path: `CHROMIUM_PATH`, default Debian's `/usr/bin/chromium` (scripts/ci-install-browser.sh). */
 export const CHROMIUM_PATH = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
 
-/** The page script bundled for the browser. Fails on anything that does not resolve for browsers. */
-export async function bundlePage(): Promise<string> {
+/**
+ * Bundles `entry` for the browser as an app's bundler would (platform browser, ESM). Fails on anything
+ * that does not resolve for browsers. `inject` adds modules imported first (e.g. Angular's JIT compiler).
+ */
+export async function bundleForBrowser(entry: string, inject: string[] = []): Promise<string> {
   const result = await build({
-    entryPoints: [join(__dirname, 'page/entry.ts')],
+    entryPoints: [entry],
+    inject,
     bundle: true,
     write: false,
     platform: 'browser',
@@ -28,6 +32,9 @@ export async function bundlePage(): Promise<string> {
   return output.text;
 }
 
+/** The test page's script (page/entry.ts). */
+export const bundlePage = (): Promise<string> => bundleForBrowser(join(__dirname, 'page/entry.ts'));
+
 const STYLE = `
   body { font: 14px system-ui, sans-serif; margin: 16px; color: #222; }
   h1 { font-size: 18px; } h2 { font-size: 15px; margin: 14px 0 4px; }
@@ -39,12 +46,20 @@ const STYLE = `
   table { border-collapse: collapse; } td, th { border: 1px solid #ddd; padding: 2px 6px; text-align: left; }
   td { font-family: ui-monospace, monospace; font-size: 12px; }`;
 
-/** Serves `/` (the page) and `/bundle.js` (the script, as text/javascript: module scripts need it). */
-export async function servePage(js: string): Promise<{ url: string; close: () => Promise<void> }> {
-  const html =
-    '<!doctype html><html><head><meta charset="utf-8"><title>mqtt-connector in Chromium</title>' +
+/** The HTML of the test page: a title, the styles, `body` (if any) and the module script. */
+export function pageHtml(title: string, body = ''): string {
+  return (
+    `<!doctype html><html><head><meta charset="utf-8"><title>${title}</title>` +
     `<link rel="icon" href="data:,"><style>${STYLE}</style></head>` +
-    '<body><h1>mqtt-connector in Chromium</h1><script type="module" src="/bundle.js"></script></body></html>';
+    `<body><h1>${title}</h1>${body}<script type="module" src="/bundle.js"></script></body></html>`
+  );
+}
+
+/** Serves `/` (the page) and `/bundle.js` (the script, as text/javascript: module scripts need it). */
+export async function servePage(
+  js: string,
+  html = pageHtml('mqtt-connector in Chromium'),
+): Promise<{ url: string; close: () => Promise<void> }> {
   const server: Server = createServer((req, res) => {
     if (req.url?.startsWith('/bundle.js')) {
       res.writeHead(200, { 'content-type': 'text/javascript; charset=utf-8' }).end(js);
@@ -72,7 +87,7 @@ export function launchChromium(): Promise<Browser> {
 }
 
 /**
- * Opens the page in a fresh context and waits until its script ran. Console output and page errors go
+ * Opens the page in a fresh context and waits until its script ran (`readySelector` appears). Console output and page errors go
  * to `logs` (printed by the test when something fails). `ignoreHTTPSErrors` lets wss:// reach a test
  * certificate.
  */
@@ -80,6 +95,7 @@ export async function openPage(
   browser: Browser,
   url: string,
   logs: string[],
+  readySelector = 'body[data-ready="true"]',
 ): Promise<{ context: BrowserContext; page: Page }> {
   const context = await browser.newContext({
     ignoreHTTPSErrors: true,
@@ -89,6 +105,6 @@ export async function openPage(
   page.on('console', (message) => logs.push(`[console.${message.type()}] ${message.text()}`));
   page.on('pageerror', (error) => logs.push(`[pageerror] ${error.message}`));
   await page.goto(url);
-  await page.waitForSelector('body[data-ready="true"]', { timeout: 10_000 });
+  await page.waitForSelector(readySelector, { timeout: 10_000 });
   return { context, page };
 }
