@@ -25,36 +25,43 @@ const nativeImport = new Function('specifier', 'return import(specifier)') as (
  *
  * @param specifier - the package name.
  * @param purpose - what it is needed for, used in the error message.
- * @throws MqttConnectorError with code `INVALID_OPTIONS` when the package is not installed or fails to load;
- *   the message says how to install it and `cause` holds the loader's error.
+ * @throws MqttConnectorError with code `INVALID_OPTIONS` when the package is not installed (the message
+ *   says how to install it) or fails to load (it says why); `cause` holds the loader's error.
  */
 export async function importOptional<T>(specifier: string, purpose: string): Promise<T> {
   try {
     return (await nativeImport(specifier)) as T;
   } catch (error: unknown) {
-    if (isVmImportUnavailable(error) && typeof require === 'function') {
-      try {
-        // eslint-disable-next-line @typescript-eslint/no-require-imports -- Jest's require, see above
-        return require(specifier) as T;
-      } catch (requireError: unknown) {
-        throw notInstalled(specifier, purpose, requireError);
-      }
+    if (!isVmImportUnavailable(error) || typeof require !== 'function')
+      throw loadFailed(specifier, purpose, error);
+    try {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports -- Jest's require, see above
+      return require(specifier) as T;
+    } catch (requireError: unknown) {
+      throw loadFailed(specifier, purpose, requireError, jestHint(specifier));
     }
-    throw notInstalled(specifier, purpose, error);
   }
 }
+
+/** What to do when Jest's CommonJS runtime cannot load an ESM-only package (aedes 1.x). */
+const jestHint = (specifier: string): string =>
+  `In Jest without native ESM, transpile it: transformIgnorePatterns ["/node_modules/(?!${specifier}/)"] ` +
+  `and a transform for node_modules/${specifier}/*.js (see docs/testing.md), or run Jest on Node >= 24.9.`;
 
 function isVmImportUnavailable(error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code;
   return typeof code === 'string' && code.startsWith('ERR_VM_DYNAMIC_IMPORT_CALLBACK_MISSING');
 }
 
-function notInstalled(specifier: string, purpose: string, cause: unknown): MqttConnectorError {
-  return new MqttConnectorError(
-    'INVALID_OPTIONS',
-    `${purpose} needs the optional peer dependency "${specifier}" (npm install --save-dev ${specifier}): ${String(
-      (cause as Error | undefined)?.message ?? cause,
-    )}`,
-    { cause },
-  );
+function isNotFound(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND';
+}
+
+function loadFailed(specifier: string, purpose: string, cause: unknown, hint?: string): MqttConnectorError {
+  const reason = String((cause as Error | undefined)?.message ?? cause);
+  const message = isNotFound(cause)
+    ? `${purpose} needs the optional peer dependency "${specifier}": npm install --save-dev ${specifier}`
+    : `${purpose} could not load "${specifier}": ${reason}${hint ? `. ${hint}` : ''}`;
+  return new MqttConnectorError('INVALID_OPTIONS', message, { cause });
 }
