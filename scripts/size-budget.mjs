@@ -13,8 +13,8 @@ import { join, relative, resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { build } from 'esbuild';
 
-/** Minified + gzipped bytes allowed for the connector's own code: measured 23,941 B (23.4 KiB) + ~15 %. */
-const BUDGET_BYTES = 27_500;
+/** Minified + gzipped bytes allowed for the connector's own code: measured 24,835 B (24.3 KiB) at 16f4785, + ~15 %. */
+const BUDGET_BYTES = 28_500;
 
 const root = resolve(import.meta.dirname, '..');
 const NODE_GLOBALS = ['Buffer', 'process', 'global', 'require', '__dirname', '__filename'];
