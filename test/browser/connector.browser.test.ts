@@ -9,11 +9,13 @@ import { type EmbeddedBroker, startAedes } from '../support/aedes';
 import { bundlePage, launchChromium, openPage, servePage } from './harness';
 import { type NodeSide, startNodeSide } from './node-side';
 import { type PageClient, pageClient } from './page-client';
+import { type WssFront, startWssFront } from './wss-front';
 
 const ARTIFACTS = join(__dirname, '../../test-artifacts');
 
 let aedes: EmbeddedBroker;
 let aedesNode: NodeSide;
+let wssFront: WssFront;
 let server: { url: string; close: () => Promise<void> };
 let browser: Browser;
 let context: BrowserContext;
@@ -33,6 +35,7 @@ function recordPaths(broker: EmbeddedBroker): void {
 beforeAll(async () => {
   const [js] = await Promise.all([bundlePage(), startAedes().then((b) => (aedes = b))]);
   recordPaths(aedes);
+  wssFront = await startWssFront(() => aedes.broker);
   aedesNode = await startNodeSide(aedes.url, 'node-side-aedes');
   server = await servePage(js);
   browser = await launchChromium();
@@ -49,6 +52,7 @@ afterAll(async () => {
   await browser?.close();
   await server?.close();
   await aedesNode?.close();
+  await wssFront?.close();
   await aedes?.close();
 });
 
@@ -103,9 +107,26 @@ describe('mqtt-connector in headless Chromium', () => {
     expect(clientIds(aedes)).not.toContain(`browser-${name}`);
   });
 
+  it('aedes over wss:// with a path (TLS WebSocket, test certificate): JSON and binary both ways', async () => {
+    const name = 'aedes-wss';
+    await expect(ui.start({ name, broker: wssFront.url, protocolVersion: 4 })).resolves.toEqual({
+      status: 'connected',
+    });
+    expect(wsPaths.get(`browser-${name}`)).toBe('/mqtt'); // the front accepts no other path
+    await roundTrip(name, aedesNode, 1);
+    const stopped = await ui.stop(name);
+    expect(stopped).toMatchObject({
+      finalStatus: 'disconnected',
+      isConnected: false,
+      errors: [],
+      received: 3,
+    });
+    expect(stopped.statuses).toEqual(['idle', 'connecting', 'connected', 'disconnected']);
+  });
+
   it('reports every run on window.__result', async () => {
     const result = await page.evaluate(() => window.__result);
-    expect(Object.keys(result ?? {})).toEqual(['aedes-ws']);
+    expect(Object.keys(result ?? {}).sort()).toEqual(['aedes-ws', 'aedes-wss']);
     expect(logs.filter((line) => line.startsWith('[pageerror]'))).toEqual([]);
   });
 });
