@@ -38,21 +38,22 @@ export function propertiesLength(properties: MessageProperties): number {
   return length;
 }
 
-/** The parts of a PUBLISH packet that decide its size. */
-export interface PacketShape {
-  readonly topicBytes: number;
-  readonly payloadBytes: number;
-  readonly qos: QoS;
-  /** MQTT 5 properties; `undefined` on MQTT 3.1.1 (no properties field at all). */
-  readonly properties: MessageProperties | undefined;
-  readonly protocolVersion: 4 | 5;
-}
-
-/** Remaining Length of the packet (everything after the fixed header). */
-export function remainingLength(shape: PacketShape): number {
-  let length = 2 + shape.topicBytes + (shape.qos > 0 ? 2 : 0) + shape.payloadBytes;
-  if (shape.protocolVersion === 5) {
-    const props = shape.properties ? propertiesLength(shape.properties) : 0;
+/**
+ * Remaining Length of a PUBLISH packet (everything after the fixed header). Positional arguments: this
+ * runs once per publish, so it allocates nothing.
+ *
+ * @param properties - MQTT 5 properties; `undefined` on MQTT 3.1.1 (no properties field at all).
+ */
+export function remainingLength(
+  topicBytes: number,
+  payloadBytes: number,
+  qos: QoS,
+  properties: MessageProperties | undefined,
+  protocolVersion: 4 | 5,
+): number {
+  let length = 2 + topicBytes + (qos > 0 ? 2 : 0) + payloadBytes;
+  if (protocolVersion === 5) {
+    const props = properties ? propertiesLength(properties) : 0;
     length += varIntLength(props) + props;
   }
   return length;

@@ -10,6 +10,7 @@
  */
 import type { Subscription } from 'rxjs';
 import type { MqttConnectorError } from '../connector/errors.js';
+import type { MessageProperties, QoS } from '../connector/types.js';
 import type { PublishRequest } from './publish-request.js';
 import type { PublishResult, PublishStatus } from './publish-types.js';
 
@@ -22,8 +23,11 @@ export interface JobHolder {
   removed(job: PublishJob): void;
 }
 
-/** A publish in the pipeline. */
-export class PublishJob {
+/**
+ * A publish in the pipeline: the validated request itself (one object per publish, not two: at full
+ * speed every allocation counts) plus its state and the promise it settles.
+ */
+export class PublishJob implements PublishRequest {
   /** See {@link JobPhase}. */
   phase: JobPhase = 'waiting';
   /** True once the promise is resolved or rejected. */
@@ -31,27 +35,34 @@ export class PublishJob {
   /** True while counted in the offline queue's bounds. */
   queued = false;
   /** The lane (or conflation stage) holding the job while it waits. */
-  holder: JobHolder | undefined;
+  holder: JobHolder | undefined = undefined;
   /** Pending timeout, if any. */
-  timer: Subscription | undefined;
+  timer: Subscription | undefined = undefined;
+  /** What `publish()` returns. */
+  readonly promise: Promise<PublishResult>;
+  private resolve!: (result: PublishResult) => void;
+  private reject!: (error: MqttConnectorError) => void;
 
   constructor(
-    readonly request: PublishRequest,
-    private readonly resolve: (result: PublishResult) => void,
-    private readonly reject: (error: MqttConnectorError) => void,
-  ) {}
-
-  /** Shorthand for `request.topic`. */
-  get topic(): string {
-    return this.request.topic;
+    readonly topic: string,
+    readonly payload: Uint8Array,
+    readonly qos: QoS,
+    readonly retain: boolean,
+    readonly properties: MessageProperties | undefined,
+    readonly timeout: number,
+    readonly packetSize: number,
+  ) {
+    this.promise = new Promise<PublishResult>((resolve, reject) => {
+      this.resolve = resolve;
+      this.reject = reject;
+    });
   }
 
   /** Resolves the promise (once). */
   succeed(status: PublishStatus, reasonCode: number): void {
     if (this.settled) return;
     this.finish();
-    const { topic, qos, retain, payload } = this.request;
-    this.resolve({ topic, qos, retain, bytes: payload.byteLength, status, reasonCode });
+    this.resolve(resultFor(this.topic, this.qos, this.retain, this.payload.byteLength, status, reasonCode));
   }
 
   /** Rejects the promise (once). */
@@ -70,13 +81,33 @@ export class PublishJob {
   }
 }
 
-/** Creates a job together with the promise it settles. */
-export function createJob(request: PublishRequest): { job: PublishJob; promise: Promise<PublishResult> } {
-  let resolve!: (result: PublishResult) => void;
-  let reject!: (error: MqttConnectorError) => void;
-  const promise = new Promise<PublishResult>((res, rej) => {
-    resolve = res;
-    reject = rej;
-  });
-  return { job: new PublishJob(request, resolve, reject), promise };
+let lastResult: PublishResult | undefined;
+
+/**
+ * A frozen {@link PublishResult}, shared with the previous publish when every field is equal (the
+ * common case of a stream of same-sized messages on one topic): a burst of thousands of awaited
+ * publishes then keeps one result object alive instead of thousands.
+ */
+function resultFor(
+  topic: string,
+  qos: QoS,
+  retain: boolean,
+  bytes: number,
+  status: PublishStatus,
+  reasonCode: number,
+): PublishResult {
+  const last = lastResult;
+  if (
+    last !== undefined &&
+    last.topic === topic &&
+    last.bytes === bytes &&
+    last.qos === qos &&
+    last.status === status &&
+    last.retain === retain &&
+    last.reasonCode === reasonCode
+  ) {
+    return last;
+  }
+  lastResult = Object.freeze({ topic, qos, retain, bytes, status, reasonCode });
+  return lastResult;
 }

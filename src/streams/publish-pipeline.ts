@@ -7,27 +7,19 @@
  * @internal
  */
 import { asyncScheduler, type SchedulerLike } from 'rxjs';
-import {
-  type MqttConnectorError,
-  PublishFailedError,
-  type QueueFullError,
-  TimeoutError,
-} from '../connector/errors.js';
-import { InFlightWindow, type WindowLimits } from './in-flight-window.js';
+import { type MqttConnectorError, type QueueFullError, TimeoutError } from '../connector/errors.js';
+import { HandOver } from './hand-over.js';
 import type { LaneHost, QueueLane } from './lanes.js';
 import { OfflineQueue } from './offline-queue.js';
 import { LaneRouter, type PacingSettings } from './pacing.js';
-import type { ConnAck, MqttPort, PublishAck } from './port.js';
-import { createJob, type PublishJob } from './publish-job.js';
+import type { MqttPort } from './port.js';
+import type { PublishJob } from './publish-job.js';
 import { brokerLimitProblem, preparePublish, type RequestContext } from './publish-request.js';
 import type { PublishLog, PublishOptions, PublishPipelineOptions, PublishResult } from './publish-types.js';
 import { resolveSettings, typed } from './pipeline-settings.js';
 import { RingDeque } from './ring-deque.js';
 
-/** Default QoS 1/2 window when the broker states no Receive Maximum. */
-export const DEFAULT_MAX_IN_FLIGHT = 100;
-/** Default QoS 2 window when the broker states no Receive Maximum (stock mosquitto's max_inflight_messages). */
-export const DEFAULT_MAX_IN_FLIGHT_QOS2 = 20;
+export { DEFAULT_MAX_IN_FLIGHT, DEFAULT_MAX_IN_FLIGHT_QOS2, type PublishCallbackPort } from './hand-over.js';
 
 /** Options of {@link PublishPipeline.close}. */
 export interface CloseOptions {
@@ -51,22 +43,15 @@ export class PublishPipeline {
   private readonly scheduler: SchedulerLike;
   private readonly log: PublishLog;
   private readonly context: RequestContext;
-  private readonly maxInFlight: number | undefined;
-  private readonly maxPendingWrites: number;
   private readonly pacing: PacingSettings;
   private readonly queue: OfflineQueue;
-  private readonly window: InFlightWindow;
+  private readonly handOver: HandOver;
   private readonly host: LaneHost;
   private router: LaneRouter;
   private readonly blockedLanes = new RingDeque<QueueLane>();
-  /** Handed to the port and not settled yet (rejected with the close error on close). */
-  private readonly sent = new Set<PublishJob>();
   private resumed = false;
   /** Set by close(): new publishes reject with it. */
   private closedWith: MqttConnectorError | undefined;
-  /** Bumped on close, so completions of publishes from before the close are ignored. */
-  private generation = 0;
-  private connack: ConnAck | undefined;
   private flushDone: (() => void) | undefined;
   private overflowing = false;
 
@@ -79,13 +64,14 @@ export class PublishPipeline {
     this.scheduler = options.scheduler ?? asyncScheduler;
     this.log = options.log ?? (() => undefined);
     this.context = settings.context;
-    this.maxInFlight = settings.maxInFlight;
-    this.maxPendingWrites = settings.maxPendingWrites;
     this.pacing = settings.pacing;
     this.queue = new OfflineQueue(settings.limits, settings.overflow, (job, error) =>
       this.evicted(job, error),
     );
-    this.window = new InFlightWindow(this.windowLimits(undefined));
+    this.handOver = new HandOver(port, settings, this.log, () => {
+      this.wakeBlocked();
+      this.checkFlush();
+    });
     this.host = this.createHost();
     this.router = new LaneRouter(this.host, this.pacing);
   }
@@ -100,17 +86,15 @@ export class PublishPipeline {
   publish(topic: string, message: unknown, options?: PublishOptions): Promise<PublishResult> {
     if (this.closedWith) return Promise.reject(this.closedWith);
     let job: PublishJob;
-    let promise: Promise<PublishResult>;
     try {
-      const request = preparePublish(topic, message, options, this.context);
-      const problem = brokerLimitProblem(request, this.port.currentConnAck());
+      job = preparePublish(topic, message, options, this.context);
+      const problem = brokerLimitProblem(job, this.port.currentConnAck());
       if (problem) throw problem;
-      ({ job, promise } = createJob(request));
     } catch (error) {
       return Promise.reject(typed(error));
     }
-    if (job.request.timeout > 0) {
-      job.timer = this.scheduler.schedule(() => this.expire(job), job.request.timeout);
+    if (job.timeout > 0) {
+      job.timer = this.scheduler.schedule(() => this.expire(job), job.timeout);
     }
     try {
       this.router.submit(job);
@@ -118,15 +102,14 @@ export class PublishPipeline {
       job.phase = 'gone';
       job.fail(typed(error));
     }
-    return promise;
+    return job.promise;
   }
 
   /** Connected (and subscriptions restored): waiting publishes flow again, in order, still paced. */
   resume(): void {
     if (this.closedWith && !this.flushDone) return;
     this.resumed = true;
-    this.connack = this.port.currentConnAck();
-    this.window.configure(this.windowLimits(this.connack));
+    this.handOver.configure(this.port.currentConnAck());
     this.router.pumpAll();
   }
 
@@ -178,15 +161,19 @@ export class PublishPipeline {
 
   /** Publishes handed to MQTT.js and not finished (QoS 0 being written, QoS 1/2 unacknowledged). */
   inFlightCount(): number {
-    return this.window.size;
+    return this.handOver.inFlight;
   }
 
   private createHost(): LaneHost {
     return {
       scheduler: this.scheduler,
-      canSend: (job) => this.resumed && this.window.hasRoom(job.request.qos),
+      canSend: (job) => this.resumed && this.handOver.hasRoom(job.qos),
       isResumed: () => this.resumed,
-      send: (job) => this.send(job),
+      send: (job) => {
+        this.queue.leave(job);
+        job.holder = undefined;
+        this.handOver.send(job);
+      },
       admit: (job) => this.admit(job),
       blocked: (lane) => {
         lane.blocked = true;
@@ -215,54 +202,6 @@ export class PublishPipeline {
     return false;
   }
 
-  private send(job: PublishJob): void {
-    this.queue.leave(job);
-    job.holder = undefined;
-    const problem = brokerLimitProblem(job.request, this.connack);
-    if (problem) {
-      // Queued before this broker's CONNACK told us its limits; sending it would get us disconnected.
-      job.phase = 'gone';
-      this.log('warn', 'Queued publish refused by the broker limits', {
-        topic: job.topic,
-        code: problem.code,
-      });
-      job.fail(problem);
-      return;
-    }
-    job.phase = 'sent';
-    const { qos } = job.request;
-    this.window.acquire(qos);
-    this.sent.add(job);
-    const generation = this.generation;
-    let ack: Promise<PublishAck>;
-    try {
-      ack = this.port.publish(job.request.topic, job.request.payload, job.request);
-    } catch (error) {
-      ack = Promise.reject(error);
-    }
-    ack.then(
-      (result) => this.finished(job, generation, result, undefined),
-      (error: unknown) => this.finished(job, generation, undefined, error),
-    );
-  }
-
-  private finished(job: PublishJob, generation: number, ack: PublishAck | undefined, error: unknown): void {
-    if (generation !== this.generation) return; // closed meanwhile: already rejected, window reset
-    this.window.release(job.request.qos);
-    this.sent.delete(job);
-    if (ack === undefined) job.fail(typed(error));
-    else if (ack.reasonCode >= 0x80) {
-      job.fail(
-        new PublishFailedError(
-          `The broker refused the publish to ${JSON.stringify(job.topic)}`,
-          ack.reasonCode,
-        ),
-      );
-    } else job.succeed(job.request.qos === 0 ? 'written' : 'acknowledged', ack.reasonCode);
-    this.wakeBlocked();
-    this.checkFlush();
-  }
-
   /** Window room was freed: let each lane that waited for it try again (each at most once). */
   private wakeBlocked(): void {
     for (let n = this.blockedLanes.size; n > 0; n--) {
@@ -274,7 +213,7 @@ export class PublishPipeline {
 
   private expire(job: PublishJob): void {
     if (job.settled) return;
-    const { topic, timeout } = job.request;
+    const { topic, timeout } = job;
     if (job.phase === 'waiting') {
       this.removeWaiting(job);
       job.fail(
@@ -283,7 +222,7 @@ export class PublishPipeline {
         ),
       );
     } else {
-      this.sent.delete(job);
+      this.handOver.timedOut(job);
       job.fail(
         new TimeoutError(
           `Publish to ${JSON.stringify(topic)} was not acknowledged within ${timeout} ms; it was handed to MQTT.js and may still be delivered`,
@@ -307,7 +246,7 @@ export class PublishPipeline {
   }
 
   private isDrained(): boolean {
-    return this.queue.count === 0 && this.sent.size === 0;
+    return this.queue.count === 0 && this.handOver.pending === 0;
   }
 
   private checkFlush(): void {
@@ -321,15 +260,12 @@ export class PublishPipeline {
   }
 
   private failAll(error: MqttConnectorError): void {
-    this.generation++;
     this.resumed = false;
     const waiting = this.router.drainWaiting();
     this.router.dispose();
     this.router = new LaneRouter(this.host, this.pacing);
-    const pending = [...this.sent];
-    this.sent.clear();
+    const pending = this.handOver.failAll();
     this.queue.reset();
-    this.window.reset();
     this.blockedLanes.clear();
     if (pending.length + waiting.length > 0) {
       this.log('info', 'Publish pipeline closed: rejecting pending publishes', {
@@ -347,15 +283,7 @@ export class PublishPipeline {
     }
   }
 
-  private windowLimits(connack: ConnAck | undefined): WindowLimits {
-    const receiveMaximum = connack?.receiveMaximum;
-    const stated = this.maxInFlight ?? receiveMaximum;
-    const maxInFlight = Math.min(stated ?? DEFAULT_MAX_IN_FLIGHT, receiveMaximum ?? Number.POSITIVE_INFINITY);
-    const maxQos2 = stated === undefined ? Math.min(maxInFlight, DEFAULT_MAX_IN_FLIGHT_QOS2) : maxInFlight;
-    return { maxInFlight, maxQos2, maxWrites: this.maxPendingWrites };
-  }
-
   private counts(): Record<string, number> {
-    return { queued: this.queue.count, queuedBytes: this.queue.bytes, inFlight: this.window.size };
+    return { queued: this.queue.count, queuedBytes: this.queue.bytes, inFlight: this.handOver.inFlight };
   }
 }

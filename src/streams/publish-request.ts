@@ -12,8 +12,9 @@ import {
   PayloadTooLargeError,
 } from '../connector/errors.js';
 import type { Encoder, MessageProperties, QoS } from '../connector/types.js';
-import { encodeMessage, type EncodedPayload } from './encode.js';
+import { asBytes, encodeMessage, type EncodedPayload } from './encode.js';
 import { MAX_REMAINING_LENGTH, packetSize, remainingLength } from './packet-size.js';
+import { PublishJob } from './publish-job.js';
 import type { ConnAck } from './port.js';
 import { validateProperties } from './publish-properties.js';
 import { validateTopicName } from './topic-name.js';
@@ -44,7 +45,7 @@ export interface RequestContext {
 const NO_OPTIONS: Readonly<Record<string, unknown>> = Object.freeze({});
 
 /**
- * Validates and encodes one publish.
+ * Validates and encodes one publish, and returns it as a job ready for the pipeline.
  *
  * @throws InvalidTopicError, InvalidQosError, InvalidArgumentError, EncodeError, PayloadTooLargeError.
  */
@@ -53,7 +54,7 @@ export function preparePublish(
   message: unknown,
   options: unknown,
   context: RequestContext,
-): PublishRequest {
+): PublishJob {
   const topicBytes = validateTopicName(topic);
   const opts = readOptions(options);
   const qos = readQos(opts.qos);
@@ -62,30 +63,23 @@ export function preparePublish(
     throw new InvalidArgumentError(`retain must be a boolean, not ${typeof retain}`);
   const timeout = readTimeout(opts.timeout, context.defaultTimeout);
   const callerProperties = opts.properties === undefined ? undefined : validateProperties(opts.properties);
-  const encoded = encodeMessage(message, topic as string, context.encoder);
+  // Bytes (the hot path) need no encoding and no properties: skip the EncodedPayload allocation.
+  const bytes = asBytes(message);
+  const encoded = bytes === undefined ? encodeMessage(message, topic as string, context.encoder) : undefined;
+  const payload = bytes ?? (encoded as EncodedPayload).bytes;
   const properties =
-    context.protocolVersion === 5 ? withPayloadProperties(encoded, callerProperties, context) : undefined;
-  const remaining = remainingLength({
-    topicBytes,
-    payloadBytes: encoded.bytes.byteLength,
-    qos,
-    properties,
-    protocolVersion: context.protocolVersion,
-  });
+    context.protocolVersion !== 5
+      ? undefined
+      : encoded === undefined
+        ? callerProperties
+        : withPayloadProperties(encoded, callerProperties, context);
+  const remaining = remainingLength(topicBytes, payload.byteLength, qos, properties, context.protocolVersion);
   if (remaining > MAX_REMAINING_LENGTH) {
     throw new PayloadTooLargeError(
       `The message is too large for MQTT: the packet would need ${remaining} bytes after its header, the protocol allows ${MAX_REMAINING_LENGTH}`,
     );
   }
-  return {
-    topic: topic as string,
-    payload: encoded.bytes,
-    qos,
-    retain,
-    properties,
-    timeout,
-    packetSize: packetSize(remaining),
-  };
+  return new PublishJob(topic as string, payload, qos, retain, properties, timeout, packetSize(remaining));
 }
 
 /**

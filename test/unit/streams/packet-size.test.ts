@@ -54,13 +54,13 @@ describe('packet size', () => {
             } as never,
             { protocolVersion },
           );
-          const remaining = remainingLength({
-            topicBytes: utf8Length(topic),
-            payloadBytes: payload.byteLength,
+          const remaining = remainingLength(
+            utf8Length(topic),
+            payload.byteLength,
             qos,
-            properties: sent,
+            sent,
             protocolVersion,
-          });
+          );
           expect(packetSize(remaining)).toBe(bytes.length);
         },
       ),

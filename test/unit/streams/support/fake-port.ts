@@ -148,3 +148,18 @@ export class FakePort implements MqttPort {
     }
   }
 }
+
+/** The fake with the optional `publishCallback` fast path (completion by callback, synchronously when acked at once). */
+export class FakeCallbackPort extends FakePort {
+  publishCallback(
+    topic: string,
+    payload: Uint8Array,
+    options: OutgoingPublishOptions,
+    done: (error: unknown, ack: PublishAck | undefined) => void,
+  ): void {
+    this.publish(topic, payload, options).then(
+      (ack) => done(undefined, ack),
+      (error: unknown) => done(error, undefined),
+    );
+  }
+}

@@ -7,7 +7,7 @@ import { VirtualAction, VirtualTimeScheduler } from 'rxjs';
 import { PublishPipeline } from '../../../../src/streams/publish-pipeline.js';
 import type { PublishPipelineOptions, PublishResult } from '../../../../src/streams/publish-types.js';
 import type { MqttConnectorError } from '../../../../src/connector/errors.js';
-import { FakePort } from './fake-port.js';
+import { FakeCallbackPort, FakePort } from './fake-port.js';
 
 /** A TestScheduler that compares with Jest's toEqual. */
 export function marbleScheduler(): TestScheduler {
@@ -61,12 +61,16 @@ export async function outcomes(promises: readonly Promise<PublishResult>[]): Pro
   );
 }
 
+/** Which completion API the fake port offers: `publish` (promise) or also `publishCallback`. */
+export type PortKind = 'promise' | 'callback';
+
 /** A pipeline over a fresh fake port. */
 export function createPipeline(
   scheduler: VirtualTimeScheduler | TestScheduler,
   options: PublishPipelineOptions = {},
+  portKind: PortKind = 'promise',
 ): { pipeline: PublishPipeline; port: FakePort } {
-  const port = new FakePort(scheduler);
+  const port = portKind === 'callback' ? new FakeCallbackPort(scheduler) : new FakePort(scheduler);
   const pipeline = new PublishPipeline(port, { throttleInterval: 0, scheduler, ...options });
   return { pipeline, port };
 }
