@@ -1,0 +1,125 @@
+import { concatMap, map, type OperatorFunction } from 'rxjs';
+import { MqttConnectorError, PublishFailedError } from '../connector/errors.js';
+import type { PublishOptions, PublishResult } from '../streams/publish-types.js';
+
+/**
+ * Anything with the connector's `publish` signature. Typed structurally, so this operator does not
+ * import the connector (tree-shaking) and works with a test double as well.
+ */
+export interface PublishTarget {
+  publish(topic: string, message: unknown, options?: PublishOptions): Promise<PublishResult>;
+}
+
+/** One publish's outcome when failures are emitted as values (`errors: 'emit'`). */
+export type PublishOutcome<T> =
+  | { readonly ok: true; readonly value: T; readonly result: PublishResult }
+  | { readonly ok: false; readonly value: T; readonly error: MqttConnectorError };
+
+/** Topic of each value: a fixed topic, or computed from the value and its index. */
+export type TopicSelector<T> = string | ((value: T, index: number) => string);
+
+/** Options of {@link publishTo}: publish options for every value, plus per-value ones. */
+export interface PublishToOptions<T> extends PublishOptions {
+  /** Per-value publish options, merged over the fixed ones (e.g. `(v) => ({ retain: v.final })`). */
+  optionsFor?: (value: T, index: number) => PublishOptions;
+  /** What to publish for a value (default: the value itself, encoded like `publish()` does). */
+  message?: (value: T, index: number) => unknown;
+  /**
+   * How a failed publish shows: `'error'` (default) errors the stream with its
+   * {@link MqttConnectorError}, as RxJS streams signal failures; `'emit'` emits a
+   * `{ ok: false, value, error }` {@link PublishOutcome} and goes on (successes become
+   * `{ ok: true, value, result }`).
+   */
+  errors?: 'error' | 'emit';
+}
+
+/**
+ * Publishes every value of the source to `target` and emits each {@link PublishResult}, in source
+ * order.
+ *
+ * Each value is published as soon as it arrives (so the target's pacing and in-flight window decide the
+ * throughput, not this operator); results are emitted in source order even when acknowledgements
+ * arrive out of order. By default the first failed publish errors the stream; with `errors: 'emit'`
+ * every outcome is a {@link PublishOutcome} value instead, and the stream never errors because of a
+ * publish. Completes when the source has completed and every publish has settled. Unsubscribing stops
+ * emitting but cannot recall publishes already handed to the target (they still settle; nothing is left
+ * as an unhandled rejection). A topic, message or `optionsFor` function that throws errors the stream.
+ *
+ * Results wait in order in a `concatMap` buffer: a source that emits a very large burst at once
+ * (tens of thousands of values) is better published with `connector.publish` directly.
+ *
+ * @param target - the connector, or anything with its `publish` signature.
+ * @param topic - the topic, or a function of the value and its index.
+ * @param options - publish options (`qos`, `retain`, `properties`, `timeout`), `optionsFor`, `message`,
+ *   `errors`.
+ * @returns an operator emitting a {@link PublishResult} per value (or a {@link PublishOutcome} with
+ *   `errors: 'emit'`).
+ *
+ * @example
+ * ```ts
+ * import { interval, map } from 'rxjs';
+ * import { publishTo } from 'mqtt-connector';
+ *
+ * readings$.pipe(publishTo(connector, 'sensors/1', { qos: 1 })).subscribe((result) => console.log(result.status));
+ *
+ * // topic from the value, failures as values
+ * devices$
+ *   .pipe(publishTo(connector, (d) => `devices/${d.id}/state`, { retain: true, errors: 'emit' }))
+ *   .subscribe((outcome) => {
+ *     if (!outcome.ok) console.warn(outcome.value.id, outcome.error.code);
+ *   });
+ * ```
+ */
+export function publishTo<T>(
+  target: PublishTarget,
+  topic: TopicSelector<T>,
+  options?: PublishToOptions<T> & { errors?: 'error' },
+): OperatorFunction<T, PublishResult>;
+export function publishTo<T>(
+  target: PublishTarget,
+  topic: TopicSelector<T>,
+  options: PublishToOptions<T> & { errors: 'emit' },
+): OperatorFunction<T, PublishOutcome<T>>;
+export function publishTo<T>(
+  target: PublishTarget,
+  topic: TopicSelector<T>,
+  options: PublishToOptions<T> = {},
+): OperatorFunction<T, PublishResult | PublishOutcome<T>> {
+  const { optionsFor, message, errors = 'error', ...fixed } = options;
+  const publishOne = (value: T, index: number): Promise<PublishOutcome<T>> => {
+    const to = typeof topic === 'function' ? topic(value, index) : topic;
+    const payload = message ? message(value, index) : value;
+    const perValue = optionsFor ? { ...fixed, ...optionsFor(value, index) } : fixed;
+    let published: Promise<PublishResult>;
+    try {
+      published = target.publish(to, payload, perValue);
+    } catch (error) {
+      published = Promise.reject(error);
+    }
+    // Settle into a value right away: a rejection is never left unhandled, even after an error or
+    // an unsubscribe has stopped the stream from waiting for it.
+    return published.then(
+      (result): PublishOutcome<T> => ({ ok: true, value, result }),
+      (error: unknown): PublishOutcome<T> => ({ ok: false, value, error: asConnectorError(error) }),
+    );
+  };
+  return (source) => {
+    const outcomes = source.pipe(
+      map(publishOne), // publish eagerly, in arrival order
+      concatMap((outcome) => outcome), // emit in the same order
+    );
+    if (errors === 'emit') return outcomes;
+    return outcomes.pipe(
+      map((outcome) => {
+        if (!outcome.ok) throw outcome.error;
+        return outcome.result;
+      }),
+    );
+  };
+}
+
+function asConnectorError(error: unknown): MqttConnectorError {
+  if (error instanceof MqttConnectorError) return error;
+  const text = error instanceof Error ? error.message : String(error);
+  return new PublishFailedError(`Publish failed: ${text}`, undefined, { cause: error });
+}
