@@ -52,7 +52,7 @@ export class OfflineQueue {
    * counted); under `'dropOldest'` evicts the oldest waiting jobs first, as many as needed.
    */
   admit(job: PublishJob): QueueFullError | undefined {
-    const size = job.request.payload.byteLength;
+    const size = job.payload.byteLength;
     if (size > this.limits.bytes) {
       return new QueueFullError(
         `The message (${size} bytes) is larger than the whole offline queue allows (maxQueued.bytes = ${this.limits.bytes})`,
@@ -81,7 +81,7 @@ export class OfflineQueue {
     if (!job.queued) return;
     job.queued = false;
     this.messages--;
-    this.totalBytes -= job.request.payload.byteLength;
+    this.totalBytes -= job.payload.byteLength;
   }
 
   /** Forgets every job (the pipeline closed and rejected them). */
