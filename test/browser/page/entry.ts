@@ -12,6 +12,7 @@ const WAIT_MS = 15_000;
 
 interface Run {
   readonly connector: MqttConnector;
+  readonly protocolVersion: 4 | 5;
   readonly statuses: ConnectionStatus[];
   readonly received: MqttMessage<unknown>[];
   readonly errors: string[];
@@ -42,7 +43,10 @@ function render(name: string, run: Run): void {
   const status = run.statuses[run.statuses.length - 1] ?? 'idle';
   const title = element('h2', `${name} `);
   title.append(element('span', status, `status ${status}`));
-  view.append(title, element('p', `broker: ${run.connector.state.broker}`));
+  view.append(
+    title,
+    element('p', `broker: ${run.connector.state.broker} (MQTT ${run.protocolVersion === 5 ? '5' : '3.1.1'})`),
+  );
   view.append(element('p', `states: ${run.statuses.join(' → ')}`, 'history'));
   const table = element('table');
   table.append(element('tr'));
@@ -78,7 +82,7 @@ const api: PageApi = {
     });
     const view = element('section');
     document.body.append(view);
-    const run: Run = { connector, statuses: [], received: [], errors: [], view };
+    const run: Run = { connector, protocolVersion, statuses: [], received: [], errors: [], view };
     runs.set(name, run);
     const changed = () => render(name, run);
     connector.state$.subscribe((state) => {
