@@ -161,6 +161,13 @@ export async function startBroker(options: EmbeddedBrokerOptions = {}): Promise<
   let closed = false;
   let current: Life | undefined;
   let last: Life;
+  // Starts and stops run one at a time, in call order: a start racing a stop must not bind the ports twice.
+  let lifecycle = Promise.resolve();
+  const serially = (step: () => Promise<void>): Promise<void> => {
+    const run = lifecycle.then(step);
+    lifecycle = run.catch(() => undefined);
+    return run;
+  };
 
   const launch = async (launchOptions: EmbeddedBrokerOptions, ports: { port: number; wsPort: number }) => {
     const servers = await startServers(aedesOptions(launchOptions), { host, ...ports });
@@ -195,17 +202,19 @@ export async function startBroker(options: EmbeddedBrokerOptions = {}): Promise<
       if (!current) return Promise.reject(new ClosedError('The embedded broker is stopped'));
       return brokerPublish(current.aedes, topic, payload, publishOptions);
     },
-    async stop() {
-      const servers = current;
-      current = undefined;
-      await servers?.close();
-    },
-    async start(startOptions = defaults) {
-      if (closed) throw new ClosedError('The embedded broker was closed');
-      if (current) return;
-      defaults = startOptions;
-      last = current = await launch(startOptions, { port, wsPort });
-    },
+    stop: () =>
+      serially(async () => {
+        const servers = current;
+        current = undefined;
+        await servers?.close();
+      }),
+    start: (startOptions = defaults) =>
+      serially(async () => {
+        if (closed) throw new ClosedError('The embedded broker was closed');
+        if (current) return;
+        defaults = startOptions;
+        last = current = await launch(startOptions, { port, wsPort });
+      }),
     async restart(restartOptions = defaults) {
       await broker.stop();
       await broker.start(restartOptions);
@@ -245,7 +254,7 @@ function toPublished(
   const payload =
     typeof packet.payload === 'string'
       ? new TextEncoder().encode(packet.payload)
-      : new Uint8Array(packet.payload.buffer, packet.payload.byteOffset, packet.payload.byteLength);
+      : new Uint8Array(packet.payload); // a copy: aedes may reuse the buffer
   return {
     topic: packet.topic,
     payload,

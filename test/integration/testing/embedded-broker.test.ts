@@ -213,6 +213,18 @@ describe('startBroker', () => {
     }
   });
 
+  it('runs concurrent starts and stops one at a time, in call order', async () => {
+    const broker = await start();
+    await broker.stop();
+    await Promise.all([broker.start(), broker.start()]); // the second sees the first's broker: no EADDRINUSE
+    expect(broker.running).toBe(true);
+    await Promise.all([broker.stop(), broker.start(), broker.stop()]);
+    expect(broker.running).toBe(false);
+    await broker.start();
+    const connector = make(broker.url);
+    await expect(connector.connect()).resolves.toBe(true);
+  });
+
   it('publish() while stopped rejects with CLOSED', async () => {
     const broker = await start();
     await broker.stop();
