@@ -6,6 +6,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { type EmbeddedBroker, startAedes } from '../support/aedes';
+import { type MosquittoBroker, startMosquitto } from '../support/mosquitto';
 import { bundlePage, launchChromium, openPage, servePage } from './harness';
 import { type NodeSide, startNodeSide } from './node-side';
 import { type PageClient, pageClient } from './page-client';
@@ -16,6 +17,8 @@ const ARTIFACTS = join(__dirname, '../../test-artifacts');
 let aedes: EmbeddedBroker;
 let aedesNode: NodeSide;
 let wssFront: WssFront;
+let mosquitto: MosquittoBroker;
+let mosquittoNode: NodeSide;
 let server: { url: string; close: () => Promise<void> };
 let browser: Browser;
 let context: BrowserContext;
@@ -33,10 +36,15 @@ function recordPaths(broker: EmbeddedBroker): void {
 }
 
 beforeAll(async () => {
-  const [js] = await Promise.all([bundlePage(), startAedes().then((b) => (aedes = b))]);
+  const [js] = await Promise.all([
+    bundlePage(),
+    startAedes().then((b) => (aedes = b)),
+    startMosquitto({ websockets: true }).then((b) => (mosquitto = b)),
+  ]);
   recordPaths(aedes);
   wssFront = await startWssFront(() => aedes.broker);
   aedesNode = await startNodeSide(aedes.url, 'node-side-aedes');
+  mosquittoNode = await startNodeSide(mosquitto.url, 'node-side-mosquitto');
   server = await servePage(js);
   browser = await launchChromium();
   ({ context, page } = await openPage(browser, server.url, logs));
@@ -52,8 +60,10 @@ afterAll(async () => {
   await browser?.close();
   await server?.close();
   await aedesNode?.close();
+  await mosquittoNode?.close();
   await wssFront?.close();
   await aedes?.close();
+  await mosquitto?.close();
 });
 
 const decodeJson = (bytes: Uint8Array): unknown => JSON.parse(new TextDecoder().decode(bytes));
@@ -124,9 +134,39 @@ describe('mqtt-connector in headless Chromium', () => {
     expect(stopped.statuses).toEqual(['idle', 'connecting', 'connected', 'disconnected']);
   });
 
+  it("Mosquitto's websockets listener with MQTT 5: JSON and binary both ways, survives a restart", async () => {
+    const name = 'mosquitto-ws';
+    const broker = `${mosquitto.urls.websockets ?? 'ws://missing'}/mqtt`;
+    await expect(ui.start({ name, broker, protocolVersion: 5 })).resolves.toEqual({ status: 'connected' });
+    await roundTrip(name, mosquittoNode, 1);
+
+    const before = (await ui.statuses(name)).length;
+    await mosquitto.restart(); // SIGTERM, then a new process on the same ports, without the old sessions
+    const history = await ui.waitFor(name, 'connected', before);
+    expect(history.slice(before)).toEqual(['reconnecting', 'connected']);
+    await mosquittoNode.ready();
+    await roundTrip(name, mosquittoNode, 2);
+
+    const stopped = await ui.stop(name);
+    expect(stopped).toMatchObject({
+      finalStatus: 'disconnected',
+      isConnected: false,
+      errors: [],
+      received: 6,
+    });
+    expect(stopped.statuses).toEqual([
+      'idle',
+      'connecting',
+      'connected',
+      'reconnecting',
+      'connected',
+      'disconnected',
+    ]);
+  });
+
   it('reports every run on window.__result', async () => {
     const result = await page.evaluate(() => window.__result);
-    expect(Object.keys(result ?? {}).sort()).toEqual(['aedes-ws', 'aedes-wss']);
+    expect(Object.keys(result ?? {}).sort()).toEqual(['aedes-ws', 'aedes-wss', 'mosquitto-ws']);
     expect(logs.filter((line) => line.startsWith('[pageerror]'))).toEqual([]);
   });
 });
