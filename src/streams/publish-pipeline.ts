@@ -119,18 +119,22 @@ export class PublishPipeline {
    */
   pause(): void {
     this.resumed = false;
-    this.checkFlush();
+    this.endFlush(); // nothing can flow any more: a flush waiting for it ends
   }
 
   /**
    * Closes the pipeline (the connector disconnected or failed): every pending and queued publish rejects
-   * with `error`, and so does every later publish until {@link PublishPipeline.reopen}. With `flush`,
-   * first waits while resumed until everything queued was sent and acknowledged (new publishes are
-   * refused meanwhile); a pause, or a close without flush, ends that wait.
+   * with `error`, and so does every later publish until {@link PublishPipeline.reopen}.
+   *
+   * With `flush`, it first waits until everything queued was sent and acknowledged; new publishes are
+   * refused meanwhile. If the pipeline is paused at that moment (e.g. connected but still restoring
+   * subscriptions), the wait includes the coming `resume()`. A `pause()` (connection lost), a close
+   * without flush, or draining ends the wait; the caller bounds it in time (the connector's
+   * `disconnectTimeout`).
    */
   async close(error: MqttConnectorError, options: CloseOptions = {}): Promise<void> {
     this.closedWith = error;
-    if (options.flush && this.resumed && !this.isDrained()) {
+    if (options.flush && !this.isDrained()) {
       await new Promise<void>((resolve) => {
         const previous = this.flushDone;
         this.flushDone = () => {
@@ -250,7 +254,7 @@ export class PublishPipeline {
   }
 
   private checkFlush(): void {
-    if (this.flushDone !== undefined && (!this.resumed || this.isDrained())) this.endFlush();
+    if (this.flushDone !== undefined && this.isDrained()) this.endFlush();
   }
 
   private endFlush(): void {

@@ -41,11 +41,27 @@ describe('PublishPipeline close', () => {
     expect(port.texts()).toEqual(['a', 'b', 'c']);
   });
 
-  it('with flush while paused: nothing can flow, so it rejects at once', async () => {
+  it('with flush while paused (connected, restoring subscriptions): waits for resume, then drains', async () => {
+    const clock = new VirtualClock();
+    const { pipeline } = createPipeline(clock.scheduler);
+    const queued = track(pipeline.publish('t', 'a'));
+    let done = false;
+    void pipeline.close(closed(), { flush: true }).then(() => (done = true));
+    await clock.advance(10);
+    expect([done, queued.current.state]).toEqual([false, 'pending']);
+    pipeline.resume();
+    await clock.advance(0);
+    expect(done).toBe(true);
+    expect(queued.current).toMatchObject({ state: 'resolved', result: { status: 'written' } });
+  });
+
+  it('with flush while paused: a pause() (connection lost) ends the wait and rejects', async () => {
     const clock = new VirtualClock();
     const { pipeline } = createPipeline(clock.scheduler);
     const queued = pipeline.publish('t', 'a');
-    await pipeline.close(closed(), { flush: true });
+    const closing = pipeline.close(closed(), { flush: true });
+    pipeline.pause();
+    await closing;
     await expect(queued).rejects.toMatchObject({ code: 'CLOSED' });
   });
 
