@@ -59,7 +59,8 @@ export interface ProvideMqttConnectorConfig {
  * Several connectors live side by side under different names or tokens; each call provides one.
  *
  * @param options - the connector's options, or a {@link MqttConnectorFactory} that returns options or a
- *   connector (it runs in an injection context).
+ *   connector (it runs in an injection context). A connector the factory returns belongs to the injector
+ *   as well: it is connected (unless `connect: false`) and disconnected on destroy.
  * @param config - name or token, connect and destroy behaviour; see {@link ProvideMqttConnectorConfig}.
  * @returns environment providers for `bootstrapApplication`'s `providers`, or a route's `providers`.
  * @throws InvalidOptionsError at once when both `name` and `token` are given or `name` is empty; the

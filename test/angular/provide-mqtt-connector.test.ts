@@ -5,7 +5,8 @@ import {
   inject,
   runInInjectionContext,
 } from '@angular/core';
-import { firstValueFrom, take, timeout } from 'rxjs';
+import { createServer, type AddressInfo } from 'node:net';
+import { filter, firstValueFrom, take, timeout } from 'rxjs';
 import {
   MQTT_CONNECTOR,
   injectMqttConnector,
@@ -184,6 +185,31 @@ describe('provideMqttConnector', () => {
 
     injector.get(MQTT_CONNECTOR);
     expect(made).toEqual(['ng-eager', 'ng-on-demand']);
+  });
+
+  it('destroying the injector while the connector is still trying to connect stops the attempts', async () => {
+    const closedPort = await new Promise<number>((resolve) => {
+      const probe = createServer().listen(0, '127.0.0.1', () => {
+        const { port } = probe.address() as AddressInfo;
+        probe.close(() => resolve(port));
+      });
+    });
+    const injector = app([
+      provideMqttConnector({ mqttBroker: `mqtt://127.0.0.1:${closedPort}`, reconnectInterval: 50 }),
+    ]);
+    const connector = injector.get(MQTT_CONNECTOR);
+    // The first attempt was refused; it is retrying (still `connecting`, with a count of failed attempts).
+    await firstValueFrom(
+      connector.state$.pipe(
+        filter((state) => state.attempt >= 1),
+        timeout(5000),
+      ),
+    );
+
+    injector.destroy();
+
+    await reach(connector, 'disconnected');
+    expect(connector.state.error).toBeUndefined();
   });
 
   it('passes disconnectOnDestroy to disconnect(): flush false rejects what is queued with CLOSED', async () => {
