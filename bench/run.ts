@@ -10,6 +10,7 @@
  *   npm run bench -- --wait-quiet=600              wait up to 600 s for a 1-min load average below 1
  *   npm run bench -- --profile                     also write CPU profiles (test-artifacts/bench/profiles)
  *   npm run bench -- --render-only                 re-render BENCHMARKS.md from bench/results/last-run.json
+ *                                                  (after editing bench/ANALYSIS.md; numbers unchanged)
  *
  * Exit code: 0 when every scenario ran to the end, 1 otherwise. Targets are reported, never asserted.
  */
@@ -107,10 +108,13 @@ async function main(): Promise<number> {
       ? join('test-artifacts', 'bench-partial.md')
       : 'BENCHMARKS.md';
   const outFile = args.string('out', defaultOut);
+  // The run's raw results sit next to the report; BENCHMARKS.md's in bench/results (committed with it).
+  const resultsFile = outFile === 'BENCHMARKS.md' ? RESULTS_FILE : `${outFile}.json`;
   if (args.bool('render-only', false)) {
-    const run = JSON.parse(readFileSync(RESULTS_FILE, 'utf8')) as BenchRun;
-    writeFileSync(outFile, renderReport(run, ANALYSIS_FILE));
-    console.log(`re-rendered ${outFile} from ${RESULTS_FILE}`);
+    const from = args.string('from', RESULTS_FILE);
+    const run = JSON.parse(readFileSync(from, 'utf8')) as BenchRun;
+    writeFileSync(outFile, renderReport(run, run.smoke ? undefined : ANALYSIS_FILE));
+    console.log(`re-rendered ${outFile} from ${from}`);
     return 0;
   }
   const only = args.numbers(
@@ -185,10 +189,8 @@ async function main(): Promise<number> {
   const report = renderReport(finished, partial ? undefined : ANALYSIS_FILE);
   mkdirSync(dirname(outFile), { recursive: true });
   writeFileSync(outFile, report);
-  if (!partial) {
-    mkdirSync(dirname(RESULTS_FILE), { recursive: true });
-    writeFileSync(RESULTS_FILE, JSON.stringify(finished, null, 1) + '\n');
-  }
+  mkdirSync(dirname(resultsFile), { recursive: true });
+  writeFileSync(resultsFile, JSON.stringify(finished, null, 1) + '\n');
   console.log(`\nwrote ${outFile}${failures > 0 ? `; ${failures} scenario(s) did not finish` : ''}`);
   return failures > 0 ? 1 : 0;
 }

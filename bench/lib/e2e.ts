@@ -5,6 +5,7 @@
 import type { MqttClient } from 'mqtt';
 import type { QoS } from '../../src/connector/types.js';
 import type { BenchBroker } from './brokers.js';
+import { measureCost, type RunCost } from './cost.js';
 import { type BenchConnector, startConnector } from './connector.js';
 import { connectRaw, endRaw } from './raw.js';
 import { sleep, withTimeout } from './timing.js';
@@ -21,6 +22,9 @@ export interface E2eResult {
   readonly outcome: 'complete' | 'idle' | 'cap';
   /** Publisher error (e.g. disconnected by the broker), if any. */
   readonly error?: string;
+  /** This process's CPU and GC time per unique message received (µs): both clients run here. */
+  readonly cpuPerMessage?: number;
+  readonly gcPerMessage?: number;
 }
 
 /** Counts arrivals by sequence number. */
@@ -99,9 +103,17 @@ export interface E2eLimits {
   readonly capMs: number;
 }
 
-function result(rx: Receiver, start: number, outcome: E2eResult['outcome'], error?: string): E2eResult {
+function result(
+  rx: Receiver,
+  start: number,
+  outcome: E2eResult['outcome'],
+  cost: RunCost,
+  error?: string,
+): E2eResult {
   const elapsed = (rx.lastAt > 0 ? rx.lastAt : performance.now()) - start;
   return {
+    cpuPerMessage: cost.cpuUs / Math.max(1, rx.unique),
+    gcPerMessage: cost.gcUs / Math.max(1, rx.unique),
     rate: rx.unique > 0 ? (rx.unique / elapsed) * 1000 : 0,
     unique: rx.unique,
     lost: rx.n - rx.unique,
@@ -133,6 +145,7 @@ export async function rawE2e(
     const pub = await connectRaw(broker.url, { noDelay: true });
     clients.push(pub);
     let publishError: string | undefined;
+    const meter = measureCost();
     const start = performance.now();
     const published = new Promise<void>((resolve, reject) => {
       const n = messages.length;
@@ -158,7 +171,7 @@ export async function rawE2e(
       publishError = error instanceof Error ? error.message : String(error);
     });
     const outcome = await rx.done(published, limits.idleMs, limits.capMs, start);
-    return result(rx, start, outcome, publishError);
+    return result(rx, start, outcome, await meter.stop(), publishError);
   } finally {
     await Promise.all(clients.map((client) => endRaw(client)));
   }
@@ -187,18 +200,21 @@ export async function connectorE2e(
     started.push(pub);
     teardown = setup?.(pub, sub);
     let publishError: string | undefined;
+    const meter = measureCost();
     const start = performance.now();
     const promises = messages.map((payload) => pub.connector.publish(topic, payload, { qos }));
     const published = Promise.all(promises).catch((error: unknown) => {
       publishError = error instanceof Error ? error.message : String(error);
     });
     const outcome = await rx.done(published, limits.idleMs, limits.capMs, start);
+    const cost = await meter.stop();
     subscription.unsubscribe();
     const drops = pub.drops() + sub.drops();
     return result(
       rx,
       start,
       outcome,
+      cost,
       publishError ?? (drops > 0 ? `connection dropped ${drops}×` : undefined),
     );
   } finally {

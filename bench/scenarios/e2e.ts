@@ -8,7 +8,7 @@ import type { QoS } from '../../src/connector/types.js';
 import { startBroker } from '../lib/brokers.js';
 import { connectorE2e, type E2eResult, payloads, rawE2e } from '../lib/e2e.js';
 import { runScenario } from '../lib/scenario.js';
-import { int, spread, spreadText, times } from '../lib/stats.js';
+import { fixed, int, spread, spreadText, times } from '../lib/stats.js';
 import { rotate } from '../lib/timing.js';
 
 interface Variant {
@@ -106,6 +106,8 @@ runScenario('2-e2e', 'End-to-end throughput (publisher → broker → subscriber
           bestRaw === undefined || variant === bestRaw
             ? '–'
             : times(medianRate(variant) / medianRate(bestRaw)),
+          `${fixed(spread(list.map((r) => r.cpuPerMessage ?? Number.NaN)).median, 1)} / ` +
+            fixed(spread(list.map((r) => r.gcPerMessage ?? Number.NaN)).median, 1),
           [...new Set(list.map((r) => r.outcome))].join(', ') +
             (errors.length > 0 ? `; ${errors.join('; ')}` : ''),
         ]);
@@ -148,7 +150,8 @@ runScenario('2-e2e', 'End-to-end throughput (publisher → broker → subscriber
       `Rate = unique received / (last receive − first publish). A run ends when all arrived, ${limits.idleMs} ms ` +
       `after the publisher finished with nothing new ("idle"), or at ${limits.capMs / 1000} s ("cap"). The connector ` +
       `subscribes with decode 'binary' (raw bytes, like MQTT.js's Buffer) and publishes with throttleInterval 0. ` +
-      `All sockets TCP_NODELAY; aedes with stock limits, mosquitto with max_inflight_messages 0 and max_queued_messages 0.`,
+      `"CPU / GC" = this process's CPU time and garbage-collection time per message received (publisher and ` +
+      `subscriber both run in it). All sockets TCP_NODELAY; aedes with stock limits, mosquitto with max_inflight_messages 0 and max_queued_messages 0.`,
     columns: [
       'broker',
       'QoS',
@@ -158,6 +161,7 @@ runScenario('2-e2e', 'End-to-end throughput (publisher → broker → subscriber
       'runs with loss',
       'duplicates / reordered',
       '× best raw',
+      'CPU / GC µs per msg (median)',
       'outcomes',
     ],
     rows,

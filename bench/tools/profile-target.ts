@@ -1,0 +1,68 @@
+/**
+ * The profiled process of bench/tools/profile.ts: starts a broker, runs one variant `runs` times.
+ */
+import type { QoS } from '../../src/connector/types.js';
+import { Args } from '../lib/args.js';
+import { startBroker } from '../lib/brokers.js';
+import { connectorPublishRun, startConnector } from '../lib/connector.js';
+import { connectorE2e, payloads, rawE2e } from '../lib/e2e.js';
+import { connectRaw, endRaw, rawPublishRun } from '../lib/raw.js';
+
+async function main(): Promise<void> {
+  const args = new Args();
+  const path = args.string('path', 'publish');
+  const variant = args.string('variant', 'connector');
+  const qos = args.number('qos', 1) as QoS;
+  const size = args.number('size', 64);
+  const n = args.number('n', qos === 2 ? 20_000 : 50_000);
+  const runs = args.number('runs', 5);
+  const kind = args.string('broker', 'aedes') as 'aedes' | 'mosquitto';
+  const broker = await startBroker(
+    { kind, noDelay: true, unbounded: path === 'e2e' && kind === 'mosquitto' },
+    () => undefined,
+  );
+  const window = qos === 2 ? 20 : 100;
+  try {
+    for (let run = 0; run < runs; run++) {
+      let rate: number;
+      if (path === 'publish') {
+        const payload = Buffer.alloc(size, 0x78);
+        if (variant === 'connector') {
+          const bench = await startConnector(broker.url);
+          rate =
+            (n / (await connectorPublishRun(bench.connector, 'bench/prof', n, qos, payload, 60_000))) * 1000;
+          await bench.close();
+        } else {
+          const client = await connectRaw(broker.url, { noDelay: true });
+          const pattern =
+            variant === 'raw-fire' ? { kind: 'fire' as const } : { kind: 'window' as const, window };
+          rate = (n / (await rawPublishRun(client, 'bench/prof', n, qos, payload, pattern, 60_000))) * 1000;
+          await endRaw(client);
+        }
+      } else {
+        const messages = payloads(n, size);
+        const limits = { idleMs: 1_500, capMs: 60_000 };
+        const result =
+          variant === 'connector'
+            ? await connectorE2e(broker, 'bench/prof/e2e', qos, messages, limits)
+            : await rawE2e(
+                broker,
+                'bench/prof/e2e',
+                qos,
+                messages,
+                variant === 'raw-fire' ? 'all' : window,
+                limits,
+              );
+        rate = result.rate;
+      }
+      console.log(`run ${run + 1}: ${Math.round(rate).toLocaleString('en-US')} msgs/s`);
+    }
+  } finally {
+    await broker.stop();
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exitCode = 1;
+});
