@@ -123,7 +123,7 @@ async function main(): Promise<number> {
   );
   const brokers = args.list('brokers', mosquittoInstalled() ? ['aedes', 'mosquitto'] : ['aedes']);
   if (brokers.includes('mosquitto') && !mosquittoInstalled()) {
-    throw new Error('mosquitto was asked for but is not installed (set MOSQUITTO_BIN)');
+    throw new Error('mosquitto was asked for but is not installed (set MOSQUITTO to its path)');
   }
   const workDir = join('test-artifacts', smoke ? 'bench-smoke' : 'bench');
   const quietness = await waitForQuiet(

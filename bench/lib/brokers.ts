@@ -1,16 +1,14 @@
 /**
- * Brokers for the bench, each in its own process on an ephemeral loopback port, stopped by PID:
- * aedes (bench/lib/aedes-child.mjs) and mosquitto (generated config). `kill()` + `start()` restart a
- * broker on the same port (scenario 6).
+ * Brokers for the bench, each in its own process on ephemeral loopback ports, stopped by PID: aedes
+ * (bench/lib/aedes-child.mjs, with a standby process for fast restarts) and mosquitto (through the test
+ * helper test/support/mosquitto.ts, with extra config lines). `kill()` + `start()` restart a broker on the
+ * same port (scenario 6).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, connect, type AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { MOSQUITTO_BIN } from './env.js';
+import { MOSQUITTO_NO_QUEUE_LIMITS, startMosquitto } from '../../test/support/mosquitto.js';
 import { sleep, withTimeout } from './timing.js';
 
 /** Which broker, and how it is configured. */
@@ -106,9 +104,9 @@ export async function startBroker(
   spec: BrokerSpec,
   onPid: (pid: number | undefined) => void,
 ): Promise<BenchBroker> {
+  if (spec.kind === 'mosquitto') return startBenchMosquitto(spec, onPid);
   const port = await freePort();
   let child: ChildProcess | undefined;
-  let dir: string | undefined;
   let output = '';
   let standby: { child: ChildProcess; lines: ReturnType<typeof createInterface> } | undefined;
   const aedesArgs = (extra: string[]) => {
@@ -125,37 +123,16 @@ export async function startBroker(
   };
   const spawnIt = async () => {
     output = '';
-    if (spec.kind === 'aedes') {
-      let lines: ReturnType<typeof createInterface>;
-      if (standby !== undefined) {
-        ({ child, lines } = standby);
-        standby = undefined;
-        child.stdin?.write('listen\n');
-      } else {
-        ({ child, lines } = spawnAedes([]));
-      }
-      await withTimeout(once(lines, 'line'), 10_000, `aedes did not start:\n${output}`);
-      lines.close();
+    let lines: ReturnType<typeof createInterface>;
+    if (standby !== undefined) {
+      ({ child, lines } = standby);
+      standby = undefined;
+      child.stdin?.write('listen\n');
     } else {
-      dir ??= mkdtempSync(join(tmpdir(), 'bench-mosquitto-'));
-      const config = [
-        'log_dest stderr',
-        'log_type error',
-        'log_type warning',
-        'persistence false',
-        `listener ${port} 127.0.0.1`,
-        'allow_anonymous true',
-        ...(spec.noDelay ? ['set_tcp_nodelay true'] : []),
-        ...(spec.unbounded ? ['max_inflight_messages 0', 'max_queued_messages 0'] : []),
-      ];
-      writeFileSync(join(dir, 'mosquitto.conf'), config.join('\n') + '\n');
-      child = spawn(MOSQUITTO_BIN, ['-c', join(dir, 'mosquitto.conf')], {
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      onPid(child.pid);
-      child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-      child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+      ({ child, lines } = spawnAedes([]));
     }
+    await withTimeout(once(lines, 'line'), 10_000, `aedes did not start:\n${output}`);
+    lines.close();
     await waitUntilAccepting(port, child as ChildProcess, () => output);
   };
   await spawnIt();
@@ -169,7 +146,7 @@ export async function startBroker(
     kill: () => stopChild(child, 'SIGKILL'),
     start: spawnIt,
     prepareStandby: async () => {
-      if (spec.kind !== 'aedes' || standby !== undefined) return;
+      if (standby !== undefined) return;
       const prepared = spawnAedes(['--standby']);
       await withTimeout(once(prepared.lines, 'line'), 10_000, `aedes standby did not load:\n${output}`);
       standby = prepared;
@@ -178,7 +155,35 @@ export async function startBroker(
       await stopChild(standby?.child, 'SIGKILL');
       standby = undefined;
       await stopChild(child, 'SIGTERM');
-      if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
     },
+  };
+}
+
+/** mosquitto through test/support/mosquitto.ts, with the spec's settings as extra config lines. */
+async function startBenchMosquitto(
+  spec: BrokerSpec,
+  onPid: (pid: number | undefined) => void,
+): Promise<BenchBroker> {
+  const config = [
+    ...(spec.noDelay ? ['set_tcp_nodelay true'] : []),
+    ...(spec.unbounded ? [...MOSQUITTO_NO_QUEUE_LIMITS, 'max_inflight_messages 0'] : []),
+  ];
+  const broker = await startMosquitto({ config });
+  onPid(broker.pid);
+  const port = broker.ports.plain as number;
+  return {
+    spec,
+    label: brokerLabel(spec),
+    port,
+    url: broker.url,
+    pid: () => broker.pid,
+    running: () => broker.isRunning(),
+    kill: () => broker.kill(),
+    start: async () => {
+      await broker.start();
+      onPid(broker.pid);
+    },
+    prepareStandby: async () => undefined, // mosquitto starts in ~30 ms
+    stop: () => broker.close(),
   };
 }

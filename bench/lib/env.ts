@@ -2,17 +2,19 @@
  * The facts about this machine and run that BENCHMARKS.md records: CPU, memory, kernel, Node and
  * package versions, load average.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg, release, totalmem } from 'node:os';
 import { join } from 'node:path';
+import { mosquittoBin } from '../../test/support/mosquitto.js';
 
-/** Where mosquitto is looked for (override with MOSQUITTO_BIN). */
-export const MOSQUITTO_BIN = process.env.MOSQUITTO_BIN ?? '/usr/sbin/mosquitto';
+/** The mosquitto executable, as test/support/mosquitto.ts finds it (env MOSQUITTO, /usr/sbin/mosquitto, PATH). */
+const MOSQUITTO_BIN = mosquittoBin();
 
 /** True when the mosquitto binary exists. */
 export function mosquittoInstalled(): boolean {
-  return existsSync(MOSQUITTO_BIN);
+  if (MOSQUITTO_BIN.includes('/')) return existsSync(MOSQUITTO_BIN);
+  return spawnSync('which', [MOSQUITTO_BIN], { stdio: 'ignore' }).status === 0;
 }
 
 /** "2.0.11", or undefined when mosquitto is not installed. */
