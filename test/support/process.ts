@@ -66,20 +66,18 @@ function killLeftovers(): void {
 }
 
 /**
- * Spawns `command` with `args`, stdin ignored, stdout and stderr captured (the pipes are always drained, so
- * a chatty broker never blocks on a full pipe). At most `maxLogChars` (default 2,000,000) characters of log
- * are kept in memory. Throws {@link BrokerStartError} if the executable cannot be spawned (e.g. ENOENT).
+ * Spawns `command` with `args`, stdout and stderr captured (the pipes are always drained, so a chatty
+ * broker never blocks on a full pipe). At most `maxLogChars` (default 2,000,000) characters of log are kept
+ * in memory. stdin is ignored unless `stdin: 'pipe'` (a child can then notice its parent dying by stdin
+ * closing). Throws {@link BrokerStartError} if the executable cannot be spawned (e.g. ENOENT).
  */
 export async function spawnLogged(
   command: string,
   args: readonly string[],
-  options: { cwd?: string; env?: NodeJS.ProcessEnv; maxLogChars?: number } = {},
+  options: { cwd?: string; env?: NodeJS.ProcessEnv; maxLogChars?: number; stdin?: 'ignore' | 'pipe' } = {},
 ): Promise<LoggedProcess> {
-  const child = spawn(command, args, {
-    cwd: options.cwd,
-    env: options.env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const { cwd, env } = options;
+  const child = spawn(command, args, { cwd, env, stdio: [options.stdin ?? 'ignore', 'pipe', 'pipe'] });
   const maxLogChars = options.maxLogChars ?? 2_000_000;
   let text = '';
   let dropped = 0;

@@ -97,3 +97,16 @@ export function nextClose(client: MqttClient): Promise<{ error?: Error }> {
     });
   });
 }
+
+/** Resolves or rejects like `promise`, but rejects after `timeoutMs` with `what` in the message. */
+export async function within<T>(promise: Promise<T>, timeoutMs: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out after ${timeoutMs} ms: ${what}`)), timeoutMs);
+  });
+  try {
+    return await Promise.race([promise, expired]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
