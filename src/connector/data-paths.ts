@@ -22,19 +22,18 @@ export function wireDataPaths(
   let connection = 0;
   client.connack$.subscribe((connAck) => {
     const current = ++connection;
+    // The registry sends the restoring SUBSCRIBEs synchronously inside onConnected: mark them as such.
     observability.restoring = true;
-    registry
-      .onConnected(connAck)
+    const restored = registry.onConnected(connAck);
+    observability.restoring = false;
+    restored
       .catch((error: unknown) => logger.log('warn', 'Restoring subscriptions failed', { error }))
       .finally(() => {
-        if (current !== connection) return;
-        observability.restoring = false;
-        if (client.isConnected()) pipeline.resume();
+        if (current === connection && client.isConnected()) pipeline.resume();
       });
   });
   client.connectionLost$.subscribe(() => {
     connection += 1;
-    observability.restoring = false;
     pipeline.pause();
   });
   client.incoming$.subscribe(() => observability.onReceived());

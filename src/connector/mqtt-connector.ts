@@ -118,6 +118,7 @@ export class MqttConnector {
       publishTimeout: options.publishTimeout,
       scheduler,
       log,
+      onAccepted: (topic, qos, settled) => this.observability.trackPublish(topic, qos, settled),
     });
     this.registry = new SubscriptionRegistry(port, {
       scheduler,

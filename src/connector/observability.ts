@@ -28,7 +28,7 @@ export class Observability {
   private lostAt: number | undefined;
   private longestOutageMs = 0;
   private lastConnectedAt: number | undefined;
-  /** Set between a CONNACK and the release of the publish queue: SUBSCRIBEs then restore subscriptions. */
+  /** Set while the registry restores subscriptions after a CONNACK: SUBSCRIBEs sent then are resubscribes. */
   restoring = false;
 
   constructor(private readonly scheduler: SchedulerLike) {}

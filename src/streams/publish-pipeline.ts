@@ -55,6 +55,9 @@ export class PublishPipeline {
   private flushDone: (() => void) | undefined;
   private overflowing = false;
 
+  /** Observability hook: told of every publish that passed validation. */
+  private readonly onAccepted: PublishPipelineOptions['onAccepted'];
+
   /** @throws InvalidOptionsError for an invalid option (the message names it). */
   constructor(
     private readonly port: MqttPort,
@@ -63,6 +66,7 @@ export class PublishPipeline {
     const settings = resolveSettings(options);
     this.scheduler = options.scheduler ?? asyncScheduler;
     this.log = options.log ?? (() => undefined);
+    this.onAccepted = options.onAccepted;
     this.context = settings.context;
     this.pacing = settings.pacing;
     this.queue = new OfflineQueue(settings.limits, settings.overflow, (job, error) =>
@@ -93,6 +97,7 @@ export class PublishPipeline {
     } catch (error) {
       return Promise.reject(typed(error));
     }
+    this.onAccepted?.(job.topic, job.qos, job.promise);
     if (job.timeout > 0) {
       job.timer = this.scheduler.schedule(() => this.expire(job), job.timeout);
     }

@@ -168,4 +168,6 @@ export interface PublishPipelineOptions {
   scheduler?: SchedulerLike;
   /** Log sink; default none. */
   log?: PublishLog;
+  /** Called for every publish that passed validation, with its settlement (the connector's metrics and events). */
+  onAccepted?: (topic: string, qos: QoS, settled: Promise<PublishResult>) => void;
 }
