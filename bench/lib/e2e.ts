@@ -124,92 +124,132 @@ function result(
   };
 }
 
-/** Raw MQTT.js publisher (`window` callbacks outstanding, or all fired) → raw subscriber. */
-export async function rawE2e(
+/** Which client publishes and which subscribes. */
+export interface E2eSides {
+  readonly publisher: 'raw' | 'connector';
+  readonly subscriber: 'raw' | 'connector';
+  /** Raw publisher: callbacks outstanding at most (`'all'`: everything fired at once). Default 100. */
+  readonly window?: number | 'all';
+  /** Called once both connectors exist (scenario 7 attaches its observers); returns the detach function. */
+  readonly setup?: (
+    publisher: BenchConnector | undefined,
+    subscriber: BenchConnector | undefined,
+  ) => () => void;
+}
+
+/** Subscribes `rx` to `topic` with a fresh client of the given kind; returns what to close afterwards. */
+async function subscribeSide(
+  kind: E2eSides['subscriber'],
   broker: BenchBroker,
+  topic: string,
+  qos: QoS,
+  rx: Receiver,
+): Promise<{ close(): Promise<void>; connector?: BenchConnector; drops(): number }> {
+  if (kind === 'raw') {
+    const client = await connectRaw(broker.url, {
+      noDelay: true,
+      onMessage: (_t, payload) => rx.receive(payload),
+    });
+    try {
+      await withTimeout(client.subscribeAsync(topic, { qos }), 10_000, 'raw SUBSCRIBE timed out');
+    } catch (error) {
+      await endRaw(client);
+      throw error;
+    }
+    return { close: () => endRaw(client), drops: () => 0 };
+  }
+  const bench = await startConnector(broker.url);
+  const subscription = bench.connector
+    .subscribe<Uint8Array>(topic, { qos, decode: 'binary' })
+    .subscribe((message) => rx.receive(message.payload));
+  try {
+    await withTimeout(bench.connector.whenSubscribed(topic), 10_000, 'connector SUBSCRIBE timed out');
+  } catch (error) {
+    subscription.unsubscribe();
+    await bench.close();
+    throw error;
+  }
+  return {
+    connector: bench,
+    drops: () => bench.drops(),
+    close: async () => {
+      subscription.unsubscribe();
+      await bench.close();
+    },
+  };
+}
+
+/** Publishes every message with a raw client (windowed or all fired); resolves when all callbacks ran. */
+function rawPublishAll(
+  client: MqttClient,
   topic: string,
   qos: QoS,
   messages: readonly Buffer[],
   window: number | 'all',
-  limits: E2eLimits,
-): Promise<E2eResult> {
-  const rx = new Receiver(messages.length);
-  const clients: MqttClient[] = [];
-  try {
-    const sub = await connectRaw(broker.url, {
-      noDelay: true,
-      onMessage: (_t, payload) => rx.receive(payload),
-    });
-    clients.push(sub);
-    await withTimeout(sub.subscribeAsync(topic, { qos }), 10_000, 'raw SUBSCRIBE timed out');
-    const pub = await connectRaw(broker.url, { noDelay: true });
-    clients.push(pub);
-    let publishError: string | undefined;
-    const meter = measureCost();
-    const start = performance.now();
-    const published = new Promise<void>((resolve, reject) => {
-      const n = messages.length;
-      const limit = window === 'all' ? n : window;
-      let sent = 0;
-      let done = 0;
-      pub.once('close', () => reject(new Error('the broker closed the publisher’s connection')));
-      const callback = (error?: Error) => {
-        if (error) return reject(error);
-        done++;
-        if (done === n) resolve();
-        else if (window !== 'all') next();
-      };
-      const next = () => {
-        while (sent < n && sent - done < limit) {
-          // Count it before publishing: MQTT.js may run the callback (and so next()) synchronously.
-          const seq = sent++;
-          pub.publish(topic, messages[seq] as Buffer, { qos }, callback);
-        }
-      };
-      next();
-    }).catch((error: unknown) => {
-      publishError = error instanceof Error ? error.message : String(error);
-    });
-    const outcome = await rx.done(published, limits.idleMs, limits.capMs, start);
-    return result(rx, start, outcome, await meter.stop(), publishError);
-  } finally {
-    await Promise.all(clients.map((client) => endRaw(client)));
-  }
+): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const n = messages.length;
+    const limit = window === 'all' ? n : window;
+    let sent = 0;
+    let done = 0;
+    client.once('close', () => reject(new Error('the broker closed the publisher’s connection')));
+    const callback = (error?: Error) => {
+      if (error) return reject(error);
+      done++;
+      if (done === n) resolve();
+      else if (window !== 'all') next();
+    };
+    const next = () => {
+      while (sent < n && sent - done < limit) {
+        // Count it before publishing: MQTT.js may run the callback (and so next()) synchronously.
+        const seq = sent++;
+        client.publish(topic, messages[seq] as Buffer, { qos }, callback);
+      }
+    };
+    next();
+  });
 }
 
-/** Connector publisher (all fired, every promise awaited) → connector subscriber (decode 'binary'). */
-export async function connectorE2e(
+/** One end-to-end run with the given publisher and subscriber; never leaves a client open. */
+export async function e2eRun(
   broker: BenchBroker,
   topic: string,
   qos: QoS,
   messages: readonly Buffer[],
   limits: E2eLimits,
-  setup?: (publisher: BenchConnector, subscriber: BenchConnector) => () => void,
+  sides: E2eSides,
 ): Promise<E2eResult> {
   const rx = new Receiver(messages.length);
-  const started: BenchConnector[] = [];
+  const closers: (() => Promise<void>)[] = [];
   let teardown: (() => void) | undefined;
   try {
-    const sub = await startConnector(broker.url);
-    started.push(sub);
-    const subscription = sub.connector
-      .subscribe<Uint8Array>(topic, { qos, decode: 'binary' })
-      .subscribe((message) => rx.receive(message.payload));
-    await withTimeout(sub.connector.whenSubscribed(topic), 10_000, 'connector SUBSCRIBE timed out');
-    const pub = await startConnector(broker.url);
-    started.push(pub);
-    teardown = setup?.(pub, sub);
+    const sub = await subscribeSide(sides.subscriber, broker, topic, qos, rx);
+    closers.push(() => sub.close());
+    let publish: () => Promise<unknown>;
+    let pubDrops = () => 0;
+    let pubConnector: BenchConnector | undefined;
+    if (sides.publisher === 'raw') {
+      const client = await connectRaw(broker.url, { noDelay: true });
+      closers.push(() => endRaw(client));
+      publish = () => rawPublishAll(client, topic, qos, messages, sides.window ?? 100);
+    } else {
+      const bench = await startConnector(broker.url);
+      closers.push(() => bench.close());
+      pubConnector = bench;
+      pubDrops = () => bench.drops();
+      publish = () =>
+        Promise.all(messages.map((payload) => bench.connector.publish(topic, payload, { qos })));
+    }
+    teardown = sides.setup?.(pubConnector, sub.connector);
     let publishError: string | undefined;
     const meter = measureCost();
     const start = performance.now();
-    const promises = messages.map((payload) => pub.connector.publish(topic, payload, { qos }));
-    const published = Promise.all(promises).catch((error: unknown) => {
+    const published = publish().catch((error: unknown) => {
       publishError = error instanceof Error ? error.message : String(error);
     });
     const outcome = await rx.done(published, limits.idleMs, limits.capMs, start);
     const cost = await meter.stop();
-    subscription.unsubscribe();
-    const drops = pub.drops() + sub.drops();
+    const drops = pubDrops() + sub.drops();
     return result(
       rx,
       start,
@@ -219,6 +259,34 @@ export async function connectorE2e(
     );
   } finally {
     teardown?.();
-    await Promise.all(started.map((bench) => bench.close()));
+    await Promise.all(closers.map((close) => close()));
   }
+}
+
+/** Raw MQTT.js publisher (`window` callbacks outstanding, or all fired) → raw subscriber. */
+export function rawE2e(
+  broker: BenchBroker,
+  topic: string,
+  qos: QoS,
+  messages: readonly Buffer[],
+  window: number | 'all',
+  limits: E2eLimits,
+): Promise<E2eResult> {
+  return e2eRun(broker, topic, qos, messages, limits, { publisher: 'raw', subscriber: 'raw', window });
+}
+
+/** Connector publisher (all fired, every promise awaited) → connector subscriber (decode 'binary'). */
+export function connectorE2e(
+  broker: BenchBroker,
+  topic: string,
+  qos: QoS,
+  messages: readonly Buffer[],
+  limits: E2eLimits,
+  setup?: E2eSides['setup'],
+): Promise<E2eResult> {
+  return e2eRun(broker, topic, qos, messages, limits, {
+    publisher: 'connector',
+    subscriber: 'connector',
+    setup,
+  });
 }

@@ -6,15 +6,16 @@
  */
 import type { QoS } from '../../src/connector/types.js';
 import { startBroker } from '../lib/brokers.js';
-import { connectorE2e, type E2eResult, payloads, rawE2e } from '../lib/e2e.js';
+import { connectorE2e, e2eRun, type E2eResult, payloads, rawE2e } from '../lib/e2e.js';
 import { runScenario } from '../lib/scenario.js';
 import { fixed, int, spread, spreadText, times } from '../lib/stats.js';
 import { rotate } from '../lib/timing.js';
 
 interface Variant {
   readonly name: string;
-  readonly raw: boolean;
-  run(): Promise<E2eResult>;
+  /** raw → raw (the references), connector → connector (the target), or one of each (diagnosis). */
+  readonly kind: 'raw' | 'connector' | 'mixed';
+  run(messages: readonly Buffer[]): Promise<E2eResult>;
 }
 
 runScenario('2-e2e', 'End-to-end throughput (publisher → broker → subscriber)', async (ctx) => {
@@ -42,35 +43,48 @@ runScenario('2-e2e', 'End-to-end throughput (publisher → broker → subscriber
       const variants: Variant[] = [
         {
           name: `raw → raw, publisher window ${window}`,
-          raw: true,
-          run: () => rawE2e(broker, topic, qos, messages, window, limits),
+          kind: 'raw',
+          run: (m) => rawE2e(broker, topic, qos, m, window, limits),
         },
         ...(qos === 1
           ? [
               {
                 name: 'raw → raw, publisher all fired',
-                raw: true,
-                run: () => rawE2e(broker, topic, qos, messages, 'all', limits),
+                kind: 'raw' as const,
+                run: (m: readonly Buffer[]) => rawE2e(broker, topic, qos, m, 'all', limits),
+              },
+              // Diagnosis: which side of the connector costs what (not used for the targets).
+              {
+                name: 'connector → raw subscriber (diagnosis)',
+                kind: 'mixed' as const,
+                run: (m: readonly Buffer[]) =>
+                  e2eRun(broker, topic, qos, m, limits, { publisher: 'connector', subscriber: 'raw' }),
+              },
+              {
+                name: `raw publisher, window ${window} → connector (diagnosis)`,
+                kind: 'mixed' as const,
+                run: (m: readonly Buffer[]) =>
+                  e2eRun(broker, topic, qos, m, limits, {
+                    publisher: 'raw',
+                    subscriber: 'connector',
+                    window,
+                  }),
               },
             ]
           : []),
         {
           name: 'connector → connector',
-          raw: false,
-          run: () => connectorE2e(broker, topic, qos, messages, limits),
+          kind: 'connector',
+          run: (m) => connectorE2e(broker, topic, qos, m, limits),
         },
       ];
       const results = new Map<string, E2eResult[]>(variants.map((v) => [v.name, []]));
-      for (const variant of variants) {
-        // Warm-up with the first fifth of the messages, discarded.
-        if (variant.raw)
-          await rawE2e(broker, topic, qos, messages.slice(0, n / 5), window, limits).catch(() => undefined);
-        else await connectorE2e(broker, topic, qos, messages.slice(0, n / 5), limits).catch(() => undefined);
-      }
+      // Warm-up with the first fifth of the messages, discarded.
+      for (const variant of variants) await variant.run(messages.slice(0, n / 5)).catch(() => undefined);
       for (let rep = 0; rep < reps; rep++) {
         ctx.checkTime(limits.capMs);
         for (const variant of rotate(variants, rep)) {
-          const r = await variant.run().catch((error: unknown): E2eResult => ({
+          const r = await variant.run(messages).catch((error: unknown): E2eResult => ({
             rate: 0,
             unique: 0,
             lost: n,
@@ -85,12 +99,12 @@ runScenario('2-e2e', 'End-to-end throughput (publisher → broker → subscriber
       const clean = (list: E2eResult[]) => list.every((r) => r.lost === 0 && r.error === undefined);
       const medianRate = (v: Variant) => spread((results.get(v.name) ?? []).map((r) => r.rate)).median;
       const bestRaw = variants
-        .filter((v) => v.raw && clean(results.get(v.name) ?? []))
+        .filter((v) => v.kind === 'raw' && clean(results.get(v.name) ?? []))
         .reduce<Variant | undefined>(
           (a, v) => (a === undefined || medianRate(v) > medianRate(a) ? v : a),
           undefined,
         );
-      const ours = variants[variants.length - 1] as Variant;
+      const ours = variants.find((v) => v.kind === 'connector') as Variant;
       for (const variant of variants) {
         const list = results.get(variant.name) ?? [];
         const lost = spread(list.map((r) => r.lost));

@@ -67,11 +67,9 @@ async function receivePath(broker: BenchBroker, n: number, observed: boolean): P
     { idleMs: 1_500, capMs: 30_000 },
     observed
       ? (pub, sub) => {
-          const a = observe(pub);
-          const b = observe(sub);
+          const detach = [pub, sub].map((bench) => (bench === undefined ? () => undefined : observe(bench)));
           return () => {
-            a();
-            b();
+            for (const d of detach) d();
           };
         }
       : undefined,
