@@ -5,8 +5,8 @@
  * @internal
  */
 /// <reference types="node" />
-import type * as AedesNamespace from 'aedes';
-import type { Aedes, AedesOptions } from 'aedes';
+import type * as AedesNamespace from 'aedes' with { 'resolution-mode': 'import' };
+import type { Aedes, AedesOptions } from 'aedes' with { 'resolution-mode': 'import' };
 import type * as WsNamespace from 'ws';
 import { type Server, type Socket, createServer } from 'node:net';
 import { type Server as HttpServer, createServer as createHttpServer } from 'node:http';

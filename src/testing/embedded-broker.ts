@@ -3,7 +3,7 @@
  * control (stop, then start again on the same ports).
  */
 /// <reference types="node" />
-import type { Aedes, AedesOptions } from 'aedes';
+import type { Aedes, AedesOptions } from 'aedes' with { 'resolution-mode': 'import' };
 import { type Observable, Subject } from 'rxjs';
 import { ClosedError, InvalidOptionsError, PublishFailedError } from '../connector/errors.js';
 import type { QoS } from '../connector/types.js';

@@ -5,7 +5,7 @@
  * @internal
  */
 /// <reference types="node" />
-import type { AedesOptions, AuthenticateError } from 'aedes';
+import type { AedesOptions, AuthenticateError } from 'aedes' with { 'resolution-mode': 'import' };
 
 type AuthenticateHandler = NonNullable<AedesOptions['authenticate']>;
 
