@@ -20,9 +20,14 @@ export default tseslint.config(
     rules: {
       // The library runs in browsers too: no Node-only globals or modules in src.
       'no-restricted-globals': ['error', 'Buffer', 'process', 'global', '__dirname', 'require'],
-      'no-restricted-imports': ['error', { patterns: ['node:*'] }],
+      'no-restricted-imports': ['error', { patterns: ['node:*', '@angular/*'] }],
       'no-console': 'error',
     },
+  },
+  {
+    // mqtt-connector/angular is the only place that may import Angular.
+    files: ['src/angular/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: ['node:*'] }] },
   },
   {
     // mqtt-connector/testing is Node-only (an embedded broker, sockets); the core never imports it.
