@@ -66,8 +66,9 @@ export interface PublishResult {
   /** See {@link PublishStatus}. */
   readonly status: PublishStatus;
   /**
-   * MQTT 5 PUBACK/PUBREC reason code below 0x80 (0 success, 0x10 "no matching subscribers"); 0 on MQTT
-   * 3.1.1, for QoS 0 and for superseded messages.
+   * MQTT 5 PUBACK/PUBREC reason code below 0x80 (0 success, 0x10 "no matching subscribers") as far as the
+   * client reports it (MQTT.js 5.16 gives 0 for every successful publish); 0 on MQTT 3.1.1, for QoS 0 and
+   * for superseded messages. Refusals (0x80 and up) reject with `PUBLISH_FAILED` instead.
    */
   readonly reasonCode: number;
 }
