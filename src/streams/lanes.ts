@@ -76,6 +76,7 @@ export abstract class QueueLane implements Lane, JobHolder {
     // Timed-out or dropped jobs stay in the buffer until they reach the front; compact when they pile
     // up behind a front that does not move (paused), so memory follows the live count.
     if (this.backlog.size > 2 * this.live + 64) this.backlog.retain((queued) => queued.phase === 'waiting');
+    if (this.isIdle()) this.host.idle(this);
   }
 
   drainWaiting(): PublishJob[] {
@@ -196,6 +197,12 @@ export class SpacedLane extends QueueLane {
   }
 
   submit(job: PublishJob): void {
+    // Fast path: the lane is idle and the job may go now, so it never counts as queued.
+    if (!this.spacing && this.live === 0 && this.host.canSend(job)) {
+      this.spacing = true;
+      this.jobs$.next(job);
+      return;
+    }
     if (this.host.admit(job)) this.enqueue(job);
   }
 

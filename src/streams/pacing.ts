@@ -37,6 +37,11 @@ export class LaneRouter {
     this.defaultLane = createLane(host, settings.interval, settings.mode);
   }
 
+  /** Per-topic (rule) lanes alive, besides the default one. */
+  get size(): number {
+    return this.lanes.size;
+  }
+
   /** Sends `job` into its lane. @throws InvalidOptionsError when `topicThrottle` fails or returns nonsense. */
   submit(job: PublishJob): void {
     this.laneFor(job.topic).submit(job);

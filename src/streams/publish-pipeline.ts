@@ -168,6 +168,11 @@ export class PublishPipeline {
     return this.queue.bytes;
   }
 
+  /** Lanes alive for `topicThrottle` rules (each is dropped once idle); for diagnostics. */
+  laneCount(): number {
+    return this.router.size;
+  }
+
   /** Publishes handed to MQTT.js and not finished (QoS 0 being written, QoS 1/2 unacknowledged). */
   inFlightCount(): number {
     return this.handOver.inFlight;

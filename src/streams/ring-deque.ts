@@ -5,17 +5,19 @@
  *
  * @internal
  */
+const INITIAL_CAPACITY = 16;
+/** Capacity from which an emptied deque shrinks back to {@link INITIAL_CAPACITY}. */
+const SHRINK_ABOVE = 1024;
+
 export class RingDeque<T> {
   private items: (T | undefined)[];
   private head = 0;
   private length = 0;
   private mask: number;
 
-  /** @param capacity - initial capacity, rounded up to a power of two (default 16). */
-  constructor(capacity = 16) {
-    const size = 2 ** Math.max(4, Math.ceil(Math.log2(Math.max(1, capacity))));
-    this.items = new Array<T | undefined>(size);
-    this.mask = size - 1;
+  constructor() {
+    this.items = new Array<T | undefined>(INITIAL_CAPACITY);
+    this.mask = INITIAL_CAPACITY - 1;
   }
 
   /** Number of items held. */
@@ -37,6 +39,7 @@ export class RingDeque<T> {
     this.items[this.head] = undefined; // let the item be collected
     this.head = (this.head + 1) & this.mask;
     this.length--;
+    if (this.length === 0 && this.mask >= SHRINK_ABOVE) this.clear(); // a drained big backlog gives its memory back
     return item;
   }
 
@@ -68,9 +71,10 @@ export class RingDeque<T> {
     return all;
   }
 
-  /** Removes every item. */
+  /** Removes every item (and returns to the initial capacity). */
   clear(): void {
-    this.items = new Array<T | undefined>(this.items.length);
+    this.items = new Array<T | undefined>(INITIAL_CAPACITY);
+    this.mask = INITIAL_CAPACITY - 1;
     this.head = 0;
     this.length = 0;
   }

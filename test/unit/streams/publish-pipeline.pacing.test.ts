@@ -118,6 +118,24 @@ describe('PublishPipeline per-topic pacing', () => {
     });
   });
 
+  it('drops per-topic lanes once idle: 10,000 topics leave nothing behind', async () => {
+    const clock = new VirtualClock();
+    const { pipeline, port } = createPipeline(clock.scheduler, { topicThrottle: () => ({ interval: 10 }) });
+    pipeline.resume();
+    const results = outcomes(
+      Array.from({ length: 10_000 }, (_, i) => [
+        pipeline.publish(`t/${i}`, 'a'),
+        pipeline.publish(`t/${i}`, 'b'),
+      ]).flat(),
+    );
+    expect(pipeline.laneCount()).toBe(10_000);
+    await clock.advance(10);
+    expect(port.sent).toHaveLength(20_000);
+    await clock.advance(10);
+    expect(pipeline.laneCount()).toBe(0);
+    expect((await results).every((r) => r === 'ok:written')).toBe(true);
+  });
+
   it('rejects the publish (INVALID_OPTIONS) when the rule returns nonsense, and keeps working', async () => {
     const scheduler = new VirtualClock().scheduler;
     const { pipeline } = createPipeline(scheduler, {

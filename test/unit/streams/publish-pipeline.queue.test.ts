@@ -166,6 +166,22 @@ describe('PublishPipeline offline queue: overflow', () => {
     await expect(pipeline.publish('t', 'f')).resolves.toMatchObject({ status: 'written' });
   });
 
+  it('maxQueued.messages 0 means no waiting at all: what can go now goes, the rest is refused', async () => {
+    const clock = new VirtualClock();
+    const { pipeline, port } = createPipeline(clock.scheduler, {
+      throttleInterval: 100,
+      maxQueued: { messages: 0 },
+    });
+    const offline = pipeline.publish('t', 'offline');
+    await expect(offline).rejects.toMatchObject({ code: 'QUEUE_FULL' });
+    pipeline.resume();
+    const results = outcomes([pipeline.publish('t', 'a'), pipeline.publish('t', 'b')]);
+    await clock.advance(100);
+    expect(await results).toEqual(['ok:written', 'QUEUE_FULL']);
+    await expect(pipeline.publish('t', 'c')).resolves.toMatchObject({ status: 'written' });
+    expect(port.texts()).toEqual(['a', 'c']);
+  });
+
   it('dropOldest over a large backlog drops exactly the oldest and keeps memory bounded', async () => {
     const clock = new VirtualClock();
     const { pipeline, port } = createPipeline(clock.scheduler, {

@@ -13,7 +13,7 @@ describe('RingDeque', () => {
     );
     fc.assert(
       fc.property(fc.array(op, { maxLength: 300 }), (ops) => {
-        const deque = new RingDeque<number>(2);
+        const deque = new RingDeque<number>();
         const model: number[] = [];
         for (const step of ops) {
           if ('push' in step) {
