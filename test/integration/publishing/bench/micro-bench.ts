@@ -3,6 +3,8 @@
  * aedes runs in a child process; raw and pipeline runs are interleaved, each on a fresh connection.
  *
  *   npx tsx test/integration/publishing/bench/micro-bench.ts [--reps=5] [--n=50000] [--qos=0,1,2] [--sizes=64,1024]
+ *     [--caller=burst|window]   burst (default): all publish() calls at once, then await all (the formal
+ *                               bench's shape); window: at most 100 unsettled publish() promises at a time
  *
  * raw = MQTT.js with at most W callbacks outstanding (W = 100 for QoS 0/1, 20 for QoS 2: the windowed
  * pattern an expert writes); pipeline = PublishPipeline over the connector's MQTT.js adapter at
@@ -32,6 +34,8 @@ const reps = Number(args.reps ?? 5);
 const nBase = Number(args.n ?? 50_000);
 const qosList = (args.qos ?? '0,1,2').split(',').map(Number) as QoS[];
 const sizes = (args.sizes ?? '64,1024').split(',').map(Number);
+/** `burst`: all n publish() calls at once, then await them all; `window`: at most 100 unsettled at a time. */
+const caller = args.caller === 'window' ? 'window' : 'burst';
 const deadline = Date.now() + 10 * 60_000; // hard stop: 10 minutes
 
 async function startBroker(): Promise<{ port: number; stop: () => Promise<void> }> {
@@ -82,9 +86,27 @@ async function firePipeline(port: MqttPort, n: number, qos: QoS, payload: Uint8A
   const publisher = new PublishPipeline(port, { throttleInterval: 0 });
   publisher.resume();
   const start = performance.now();
-  const promises = new Array<Promise<unknown>>(n);
-  for (let i = 0; i < n; i++) promises[i] = publisher.publish('bench/t', payload, { qos });
-  await Promise.all(promises);
+  if (caller === 'burst') {
+    const promises = new Array<Promise<unknown>>(n);
+    for (let i = 0; i < n; i++) promises[i] = publisher.publish('bench/t', payload, { qos });
+    await Promise.all(promises);
+  } else {
+    await new Promise<void>((resolve, reject) => {
+      let sent = 0;
+      let done = 0;
+      const next = (): void => {
+        while (sent < n && sent - done < 100) {
+          sent++;
+          publisher.publish('bench/t', payload, { qos }).then(() => {
+            done++;
+            if (done === n) resolve();
+            else next();
+          }, reject);
+        }
+      };
+      next();
+    });
+  }
   await publisher.publish('bench/fence', 'x', { qos: 1 });
   return (n / (performance.now() - start)) * 1000;
 }
@@ -119,7 +141,7 @@ const fmt = (value: number) => Math.round(value).toLocaleString('en-US');
 async function main(): Promise<void> {
   const broker = await startBroker();
   const url = `mqtt://127.0.0.1:${broker.port}`;
-  console.log(`node ${process.version}, reps ${reps}, aedes child process on ${url}`);
+  console.log(`node ${process.version}, reps ${reps}, caller ${caller}, aedes child process on ${url}`);
   console.log(
     '| QoS | size | raw windowed (min/med/max msgs/s) | pipeline, adapter port | ratio | pipeline, callback port | ratio |',
   );
