@@ -146,7 +146,6 @@ runScenario('6-recovery', 'Recovery after a broker restart', async (ctx) => {
         const prober = await variant.open(broker, `bench/recovery/${process.pid}-${run++}`);
         try {
           await prober.firstAfter(performance.now(), 5_000); // flowing before the outage
-          await broker.prepareStandby();
           await sleep(50);
           const killedAt = performance.now();
           await broker.kill();
@@ -202,7 +201,7 @@ runScenario('6-recovery', 'Recovery after a broker restart', async (ctx) => {
     intro:
       `One client subscribed to a topic publishes a QoS 1 probe to it every ${PROBE_MS} ms. The broker process is ` +
       `SIGKILLed and started again at once on the same port (the outage column: kill → accepting again; for aedes ` +
-      `a standby process with aedes already loaded binds the port, so the outage is not Node's start-up); ` +
+      `that includes a Node start-up); ` +
       `recovery = kill → first probe received after the broker is back (new connection, restored subscription). ` +
       `Fresh client per rep, ${reps} reps, variants in rotating order. The connector with reconnectJitter 'none' ` +
       `waits exactly reconnectInterval after the drop, like MQTT.js's reconnectPeriod; its default jitter ` +
