@@ -37,7 +37,7 @@ const SCENARIOS: readonly ScenarioSpec[] = [
     number: 1,
     file: 'publish.ts',
     title: 'Publish throughput',
-    deadlineMs: 300_000,
+    deadlineMs: 360_000,
     smokeDeadlineMs: 20_000,
   },
   { number: 2, file: 'e2e.ts', title: 'End-to-end throughput', deadlineMs: 180_000, smokeDeadlineMs: 15_000 },

@@ -82,3 +82,42 @@ export async function connectorPublishRun(
   );
   return performance.now() - start;
 }
+
+/**
+ * Like {@link connectorPublishRun}, but the caller keeps at most `window` publish promises outstanding
+ * (the next publish starts when one settles), as the expert raw pattern does with callbacks.
+ */
+export async function connectorWindowedRun(
+  connector: MqttConnector,
+  topic: string,
+  n: number,
+  qos: QoS,
+  payload: Uint8Array,
+  window: number,
+  timeoutMs: number,
+): Promise<number> {
+  const start = performance.now();
+  const all = new Promise<void>((resolve, reject) => {
+    let sent = 0;
+    let done = 0;
+    const settled = () => {
+      done++;
+      if (done === n) resolve();
+      else next();
+    };
+    const next = () => {
+      while (sent < n && sent - done < window) {
+        sent++;
+        connector.publish(topic, payload, { qos }).then(settled, reject);
+      }
+    };
+    next();
+  });
+  await withTimeout(all, timeoutMs, 'connector windowed run timed out');
+  await withTimeout(
+    connector.publish(`${topic}/fence`, 'fence', { qos: 1 }),
+    timeoutMs,
+    'connector fence timed out',
+  );
+  return performance.now() - start;
+}

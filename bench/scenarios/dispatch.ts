@@ -90,7 +90,7 @@ runScenario('4-dispatch', 'Dispatch cost per message (no network)', async (ctx) 
   const counts = ctx.args.numbers('filters', ctx.smoke ? [10, 1000] : [10, 1000, 10_000]);
   const messages = ctx.args.number('messages', ctx.smoke ? 5_000 : 100_000);
   const reps = ctx.args.number('reps', ctx.smoke ? 1 : 5);
-  const budgetMs = ctx.args.number('budgetMs', ctx.smoke ? 100 : 2_000);
+  const budgetMs = ctx.args.number('budgetMs', ctx.smoke ? 100 : 1_000);
   const rows: string[][] = [];
   const medians = new Map<string, number>();
   for (const count of counts) {

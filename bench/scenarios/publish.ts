@@ -7,7 +7,9 @@
  */
 import type { QoS } from '../../src/connector/types.js';
 import { type BenchBroker, startBroker } from '../lib/brokers.js';
-import { connectorPublishRun, startConnector } from '../lib/connector.js';
+import { connectorPublishRun, connectorWindowedRun, startConnector } from '../lib/connector.js';
+import { QuietPort } from '../lib/quiet-port.js';
+import { PublishPipeline } from '../../src/streams/publish-pipeline.js';
 import { connectRaw, endRaw, type RawPattern, rawPublishRun } from '../lib/raw.js';
 import { runScenario } from '../lib/scenario.js';
 import { fixed, int, spread, spreadText, times } from '../lib/stats.js';
@@ -20,6 +22,8 @@ import { WarningWatch } from '../lib/warnings.js';
 interface Variant {
   readonly name: string;
   readonly raw: boolean;
+  /** A diagnosis row (where the connector's time goes): not a reference, not a target. */
+  readonly diagnosis?: boolean;
   /** Excluded from "best raw" (the broker silently drops what it acknowledges). */
   readonly lossy?: string;
   /** Runs only in the first this-many reps (the slow per-message-callback pattern). */
@@ -106,6 +110,51 @@ function connectorVariant(
   };
 }
 
+/** Diagnosis: the connector used the windowed way (at most `window` promises outstanding). */
+function connectorWindowedVariant(
+  broker: BenchBroker,
+  qos: QoS,
+  payload: Buffer,
+  window: number,
+  timeoutMs: number,
+): Variant {
+  return {
+    name: `connector, at most ${window} promises outstanding (diagnosis)`,
+    raw: false,
+    diagnosis: true,
+    async run(n) {
+      const bench = await startConnector(broker.url);
+      try {
+        return await timed(() =>
+          connectorWindowedRun(bench.connector, TOPIC, n, qos, payload, window, timeoutMs),
+        );
+      } finally {
+        await bench.close();
+      }
+    },
+  };
+}
+
+/** Diagnosis: the publish pipeline alone over a fake port (no MQTT.js, no network): the layer's own CPU. */
+function pipelineAloneVariant(qos: QoS, payload: Buffer): Variant {
+  return {
+    name: 'publish pipeline alone, fake port, no network (diagnosis)',
+    raw: false,
+    diagnosis: true,
+    async run(n) {
+      const pipeline = new PublishPipeline(new QuietPort(), { throttleInterval: 0 });
+      pipeline.resume();
+      return timed(async () => {
+        const start = performance.now();
+        const promises = new Array<Promise<unknown>>(n);
+        for (let i = 0; i < n; i++) promises[i] = pipeline.publish(TOPIC, payload, { qos });
+        await Promise.all(promises);
+        return performance.now() - start;
+      });
+    },
+  };
+}
+
 runScenario('1-publish', 'Publish throughput (throttleInterval 0)', async (ctx) => {
   const brokers = ctx.args.list('brokers', ['aedes']);
   const qosList = ctx.args.numbers('qos', [0, 1, 2]) as QoS[];
@@ -147,6 +196,12 @@ runScenario('1-publish', 'Publish throughput (throttleInterval 0)', async (ctx) 
             timeoutMs,
           ),
           connectorVariant(broker, qos, payload, timeoutMs, drops),
+          ...(size === Math.min(...sizes) && !ctx.smoke
+            ? [
+                connectorWindowedVariant(broker, qos, payload, window, timeoutMs),
+                pipelineAloneVariant(qos, payload),
+              ]
+            : []),
         ];
         const results = new Map<string, VariantResult>(
           variants.map((v) => [v.name, { rates: [], failures: [], cpu: [], gc: [], maxDrain: 0 }]),
@@ -183,7 +238,7 @@ runScenario('1-publish', 'Publish throughput (throttleInterval 0)', async (ctx) 
           (a, v) => (a === undefined || medianOf(v) > medianOf(a) ? v : a),
           undefined,
         );
-        const ours = variants[2] as Variant;
+        const ours = variants.find((v) => !v.raw && !v.diagnosis) as Variant;
         for (const variant of variants) {
           const result = results.get(variant.name) as VariantResult;
           const s = spread(result.rates);
@@ -203,7 +258,9 @@ runScenario('1-publish', 'Publish throughput (throttleInterval 0)', async (ctx) 
             size >= 1024 ? `${size / 1024} KiB` : `${size} B`,
             variant.name,
             spreadText(s),
-            best === undefined || variant === best ? '–' : times(s.median / medianOf(best)),
+            best === undefined || variant === best || variant.name.includes('fake port')
+              ? '–'
+              : times(s.median / medianOf(best)),
             `${fixed(spread(result.cpu).median, 1)} / ${fixed(spread(result.gc).median, 1)}`,
             int(result.maxDrain),
             notes.join('; '),
@@ -269,7 +326,10 @@ runScenario('1-publish', 'Publish throughput (throttleInterval 0)', async (ctx) 
       `client socket (sampled every 2 ms through Node's active handles; MQTT.js adds one per QoS 0 publish that finds ` +
       `the socket buffer full, baseline F1). "client CPU / GC" = this process's user + system CPU time and its ` +
       `time in garbage collection during the run, per message (both clients of the comparison run in this ` +
-      `process; the broker is another). The connector: throttleInterval 0, ` +
+      `process; the broker is another). Rows marked "diagnosis" (smallest payload only) show where the ` +
+      `connector's time goes: the same connector with at most W promises outstanding (the caller's flow control ` +
+      `instead of the pipeline's queue), and the publish pipeline alone over a fake port (no MQTT.js, no ` +
+      `socket: its CPU per message is the layer's own cost). The connector: throttleInterval 0, ` +
       `defaults otherwise (QoS 1 window 100, QoS 2 window 20, at most 100 unfinished QoS 0 writes).`,
     columns: [
       'broker',
