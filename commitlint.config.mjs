@@ -6,7 +6,8 @@ export default {
   rules: {
     // Subjects name APIs and protocols (MQTT, QoS, CONNACK, publishTo): their case is not policed.
     'subject-case': [0],
-    'header-max-length': [2, 'always', 120],
+    // A warning, not an error: the history already has longer headers, and length is style, not format.
+    'header-max-length': [1, 'always', 120],
     'body-max-line-length': [1, 'always', 120],
   },
 };
