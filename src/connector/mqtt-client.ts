@@ -8,7 +8,13 @@
 import mqtt from 'mqtt';
 import type { IClientOptions, IConnackPacket, IDisconnectPacket, IPublishPacket, MqttClient } from 'mqtt';
 import { Observable, Subject } from 'rxjs';
-import type { ConnAck, IncomingPublish, MqttPort } from '../streams/port.js';
+import type {
+  ConnAck,
+  IncomingPublish,
+  MqttPort,
+  OutgoingPublishOptions,
+  PublishAck,
+} from '../streams/port.js';
 import type { BrokerEndpoint } from './broker-url.js';
 import { classifyFailure, connectionLost, toPublishError } from './failures.js';
 import { ClosedError, type MqttConnectorError } from './errors.js';
@@ -82,6 +88,23 @@ export function createMqttClient(options: ResolvedOptions, logger: Logger): Mqtt
   client.on('message', (_topic: string, _payload: unknown, packet: IPublishPacket) => {
     incoming$.next(toIncomingPublish(packet));
   });
+
+  function publishCallback(
+    topic: string,
+    payload: Uint8Array,
+    options: OutgoingPublishOptions,
+    done: (error: unknown, ack: PublishAck | undefined) => void,
+  ): void {
+    // Only pass `properties` when there are some: MQTT.js 5.16 does measurably more work per message otherwise.
+    const opts = options.properties
+      ? { qos: options.qos, retain: options.retain, properties: toOutgoingProperties(options.properties) }
+      : { qos: options.qos, retain: options.retain };
+    // MQTT.js accepts any Uint8Array at run time; its types name only Buffer and string.
+    client.publish(topic, payload as unknown as string, opts, (error, packet) => {
+      if (error) return done(toPublishError(error), undefined);
+      done(undefined, { reasonCode: (packet as { reasonCode?: number } | undefined)?.reasonCode ?? 0 });
+    });
+  }
 
   function attempt(broker: BrokerEndpoint): Observable<ConnAck> {
     return new Observable<ConnAck>((subscriber) => {
@@ -213,21 +236,13 @@ export function createMqttClient(options: ResolvedOptions, logger: Logger): Mqtt
         );
       });
     },
-    publish(topic, payload, publishOptions) {
-      return new Promise((resolve, reject) => {
-        const opts = {
-          qos: publishOptions.qos,
-          retain: publishOptions.retain,
-          properties: toOutgoingProperties(publishOptions.properties),
-        };
-        // MQTT.js accepts any Uint8Array at run time; its types name only Buffer and string.
-        client.publish(topic, payload as unknown as string, opts, (error, packet) => {
-          if (error) return reject(toPublishError(error));
-          const reasonCode = (packet as { reasonCode?: number } | undefined)?.reasonCode ?? 0;
-          resolve({ reasonCode });
-        });
-      });
-    },
+    publish: (topic, payload, publishOptions) =>
+      new Promise<PublishAck>((resolve, reject) =>
+        publishCallback(topic, payload, publishOptions, (error, ack) =>
+          error ? reject(error) : resolve(ack as PublishAck),
+        ),
+      ),
+    publishCallback,
   };
 }
 

@@ -115,6 +115,7 @@ export class MqttConnector {
       encoder: options.encoder,
       protocolVersion: this.options.protocolVersion,
       maxInFlight: options.maxInFlight,
+      maxPendingWrites: options.maxPendingWrites,
       publishTimeout: options.publishTimeout,
       scheduler,
       log,

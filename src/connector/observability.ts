@@ -146,6 +146,14 @@ export class Observability {
         if (this.subject.observed) this.emit({ type: 'publish-sent', topic, qos: options.qos });
         return port.publish(topic, payload, options);
       },
+      ...(port.publishCallback
+        ? {
+            publishCallback: (topic, payload, options, done) => {
+              if (this.subject.observed) this.emit({ type: 'publish-sent', topic, qos: options.qos });
+              port.publishCallback?.(topic, payload, options, done);
+            },
+          }
+        : {}),
     };
   }
 }

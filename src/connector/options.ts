@@ -97,6 +97,7 @@ export const DATA_PATH_OPTIONS = [
   'overflow',
   'encoder',
   'maxInFlight',
+  'maxPendingWrites',
   'publishTimeout',
   'disconnectTimeout',
   'unsubscribeGracePeriod',

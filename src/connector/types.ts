@@ -187,6 +187,8 @@ export interface MqttConnectorOptions {
   encoder?: Encoder | EncoderSpec;
   /** Most QoS 1/2 publishes awaiting their ack. Default: the broker's Receive Maximum (MQTT 5), else 100 (QoS 2: 20). */
   maxInFlight?: number;
+  /** Most QoS 0 publishes whose socket write has not finished (bounds MQTT.js's drain listeners). Default 100. */
+  maxPendingWrites?: number;
   /** Default per-publish timeout in ms (`TIMEOUT`); 0 = none (default). */
   publishTimeout?: number;
   /** How long `disconnect()` may wait for queued and in-flight publishes to be sent and acknowledged, in ms. Default 5000. */

@@ -10,3 +10,10 @@ export { onlyRetained, skipRetained } from './retained.js';
 export type { DecodeOperatorOptions } from '../streams/decode-operator.js';
 export { retryBackoff, type RetryBackoffConfig, type RetryScheduled } from './retry-backoff.js';
 export { backoffDelay, type BackoffConfig } from './backoff-delay.js';
+export {
+  publishTo,
+  type PublishTarget,
+  type PublishOutcome,
+  type PublishToOptions,
+  type TopicSelector,
+} from './publish-to.js';

@@ -26,14 +26,7 @@ export const DEFAULT_MAX_IN_FLIGHT_QOS2 = 20;
  * saves a promise and three closures per message and lets a QoS 0 write that MQTT.js finishes
  * synchronously free its window slot at once; the pipeline uses it when the port has it.
  */
-export interface PublishCallbackPort {
-  publishCallback(
-    topic: string,
-    payload: Uint8Array,
-    options: OutgoingPublishOptions,
-    done: (error: unknown, ack: PublishAck | undefined) => void,
-  ): void;
-}
+export type PublishCallbackPort = Required<Pick<MqttPort, 'publishCallback'>>;
 
 /** Window settings from the pipeline options. */
 export interface HandOverSettings {

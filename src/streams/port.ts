@@ -86,4 +86,15 @@ export interface MqttPort {
    * rejects for a broker refusal (MQTT 5 reason code ≥ 0x80) or when the connector is closed for good.
    */
   publish(topic: string, payload: Uint8Array, options: OutgoingPublishOptions): Promise<PublishAck>;
+  /**
+   * The same as {@link MqttPort.publish} with a callback instead of a promise: the publish pipeline's hot
+   * path uses it when present (no promise allocation per message). `done` is called exactly once, with an
+   * error or with the ack.
+   */
+  publishCallback?(
+    topic: string,
+    payload: Uint8Array,
+    options: OutgoingPublishOptions,
+    done: (error: unknown, ack: PublishAck | undefined) => void,
+  ): void;
 }

@@ -16,7 +16,8 @@ import type {
 import type { PublishCallbackPort } from '../../../../src/streams/publish-pipeline.js';
 
 /** A connected test-only port and its client. */
-export interface TestOnlyRawPort extends MqttPort, PublishCallbackPort {
+export interface TestOnlyRawPort extends MqttPort {
+  publishCallback: PublishCallbackPort['publishCallback'];
   readonly client: MqttClient;
   end(): Promise<void>;
 }
