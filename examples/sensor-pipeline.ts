@@ -21,8 +21,7 @@ import {
   timeout,
   toArray,
 } from 'rxjs';
-import { MqttConnector } from '../src/index';
-import { publishTo } from '../src/operators/publish-to'; // not yet re-exported by src/index.ts
+import { MqttConnector, publishTo } from '../src/index';
 import { sensorStats, type SensorStats } from './lib/sensor-stats';
 
 const SENSORS = ['boiler', 'attic', 'cellar'];
