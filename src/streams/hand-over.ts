@@ -8,7 +8,7 @@
 import { PublishFailedError } from '../connector/errors.js';
 import type { QoS } from '../connector/types.js';
 import { InFlightWindow, type WindowLimits } from './in-flight-window.js';
-import type { ConnAck, MqttPort, OutgoingPublishOptions, PublishAck } from './port.js';
+import type { ConnAck, MqttPort, PublishAck } from './port.js';
 import type { PublishJob } from './publish-job.js';
 import { brokerLimitProblem } from './publish-request.js';
 import type { PublishLog } from './publish-types.js';
