@@ -18,6 +18,8 @@ export type {
   RequestOptions,
   RespondOptions,
   ServedRequest,
+  ServedRequestAnswered,
+  ServedRequestFailed,
   RequestHandler,
 } from './streams/request-response.js';
 export * from './operators/index.js';

@@ -95,6 +95,14 @@ export class EncodeError extends MqttConnectorError {
   }
 }
 
+/** One problem a schema validator found in a payload. */
+export interface DecodeIssue {
+  /** What is wrong, in the validator's words. */
+  readonly message: string;
+  /** Where in the value (keys and indexes), when the validator says. */
+  readonly path?: readonly unknown[];
+}
+
 /** An incoming payload could not be decoded or failed its schema. Reported as a value; never ends a stream. */
 export class DecodeError extends MqttConnectorError {
   /** The topic the message arrived on. */
@@ -102,7 +110,7 @@ export class DecodeError extends MqttConnectorError {
   /** The payload exactly as received. */
   readonly raw: Uint8Array;
   /** Schema issues, when a Standard Schema validator refused the value. */
-  readonly issues: readonly { message: string; path?: readonly unknown[] }[];
+  readonly issues: readonly DecodeIssue[];
   constructor(
     topic: string,
     raw: Uint8Array,

@@ -14,74 +14,110 @@ interface EventBase {
 
 /** A connection attempt starts (`attempt`: failed attempts before it since the last success). */
 export interface AttemptEvent extends EventBase {
+  /** What happened: the discriminator to switch on. */
   readonly type: 'attempt';
+  /** The broker URL (without credentials). */
   readonly broker: string;
+  /** Failed attempts in a row so far (the retry number, for `backoff`). */
   readonly attempt: number;
 }
 /** The broker accepted the connection. */
 export interface ConnectedEvent extends EventBase {
+  /** What happened: the discriminator to switch on. */
   readonly type: 'connected';
+  /** The broker URL (without credentials). */
   readonly broker: string;
+  /** Whether the broker resumed a stored session. */
   readonly sessionPresent: boolean;
 }
 /** The connection ended: `lost` (dropped, will retry), `closed` (disconnect()) or `failed` (gave up). */
 export interface DisconnectedEvent extends EventBase {
+  /** What happened: the discriminator to switch on. */
   readonly type: 'disconnected';
+  /** `lost` (dropped, will retry), `closed` (`disconnect()`) or `failed` (gave up). */
   readonly reason: 'lost' | 'closed' | 'failed';
+  /** Why, as a typed error. */
   readonly error?: MqttConnectorError;
 }
 /** A retry was scheduled after a failure. */
 export interface BackoffEvent extends EventBase {
+  /** What happened: the discriminator to switch on. */
   readonly type: 'backoff';
+  /** Failed attempts in a row so far (the retry number, for `backoff`). */
   readonly attempt: number;
+  /** How long the connector waits before the attempt, in ms. */
   readonly delayMs: number;
+  /** Why, as a typed error. */
   readonly error: MqttConnectorError;
 }
 /** SUBSCRIBE sent for filters (`resubscribe` true when restoring subscriptions after a reconnect). */
 export interface SubscribeEvent extends EventBase {
+  /** What happened: the discriminator to switch on. */
   readonly type: 'subscribe';
+  /** The broker filters in the packet. */
   readonly filters: readonly string[];
+  /** True when restoring subscriptions after a reconnect without a stored session. */
   readonly resubscribe: boolean;
 }
 /** SUBACK received for a filter: the granted QoS, or the refusal code (>= 0x80). */
 export interface SubackEvent extends EventBase {
+  /** What happened: the discriminator to switch on. */
   readonly type: 'suback';
+  /** The broker filter. */
   readonly filter: string;
+  /** The granted QoS (0-2), or the refusal code (0x80 and above). */
   readonly granted: number;
 }
 /** UNSUBSCRIBE sent. */
 export interface UnsubscribeEvent extends EventBase {
+  /** What happened: the discriminator to switch on. */
   readonly type: 'unsubscribe';
+  /** The broker filters in the packet. */
   readonly filters: readonly string[];
 }
 /** A publish was accepted (queued until it can be sent). */
 export interface PublishQueuedEvent extends EventBase {
+  /** What happened: the discriminator to switch on. */
   readonly type: 'publish-queued';
+  /** The topic of the publish. */
   readonly topic: string;
+  /** The QoS of the publish. */
   readonly qos: QoS;
 }
 /** A publish was handed to MQTT.js (written to the connection, or stored for re-sending). */
 export interface PublishSentEvent extends EventBase {
+  /** What happened: the discriminator to switch on. */
   readonly type: 'publish-sent';
+  /** The topic of the publish. */
   readonly topic: string;
+  /** The QoS of the publish. */
   readonly qos: QoS;
 }
 /** A publish settled successfully: `written` (QoS 0), `acknowledged` (QoS 1/2) or `superseded`. */
 export interface PublishSettledEvent extends EventBase {
+  /** What happened: the discriminator to switch on. */
   readonly type: 'publish-acked';
+  /** The topic of the publish. */
   readonly topic: string;
+  /** The QoS of the publish. */
   readonly qos: QoS;
+  /** How it settled. */
   readonly status: 'written' | 'acknowledged' | 'superseded';
 }
 /** A publish was rejected (`QUEUE_FULL` for queue overflow, `TIMEOUT`, `CLOSED`, ...). */
 export interface PublishFailedEvent extends EventBase {
+  /** What happened: the discriminator to switch on. */
   readonly type: 'publish-failed';
+  /** The topic of the publish. */
   readonly topic: string;
+  /** Why, as a typed error. */
   readonly error: MqttConnectorError;
 }
 /** A payload failed to decode or validate (`DECODE_FAILED`), or a filter was refused. */
 export interface ErrorReportedEvent extends EventBase {
+  /** What happened: the discriminator to switch on. */
   readonly type: 'error-reported';
+  /** Why, as a typed error. */
   readonly error: MqttConnectorError;
 }
 

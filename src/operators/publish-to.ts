@@ -7,13 +7,32 @@ import type { PublishOptions, PublishResult } from '../streams/publish-types.js'
  * import the connector (tree-shaking) and works with a test double as well.
  */
 export interface PublishTarget {
+  /** Publishes one message; see `MqttConnector.publish`. */
   publish(topic: string, message: unknown, options?: PublishOptions): Promise<PublishResult>;
 }
 
 /** One publish's outcome when failures are emitted as values (`errors: 'emit'`). */
-export type PublishOutcome<T> =
-  | { readonly ok: true; readonly value: T; readonly result: PublishResult }
-  | { readonly ok: false; readonly value: T; readonly error: MqttConnectorError };
+export type PublishOutcome<T> = PublishSucceeded<T> | PublishFailed<T>;
+
+/** A value that was published. */
+export interface PublishSucceeded<T> {
+  /** Discriminator: published. */
+  readonly ok: true;
+  /** The source value. */
+  readonly value: T;
+  /** How the publish settled. */
+  readonly result: PublishResult;
+}
+
+/** A value whose publish failed. */
+export interface PublishFailed<T> {
+  /** Discriminator: not published. */
+  readonly ok: false;
+  /** The source value. */
+  readonly value: T;
+  /** Why, as a typed error. */
+  readonly error: MqttConnectorError;
+}
 
 /** Topic of each value: a fixed topic, or computed from the value and its index. */
 export type TopicSelector<T> = string | ((value: T, index: number) => string);

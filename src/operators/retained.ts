@@ -1,5 +1,11 @@
 import { filter, type MonoTypeOperatorFunction } from 'rxjs';
 
+/** Anything with a retain flag, such as an {@link MqttMessage}. */
+export interface RetainFlagged {
+  /** True for a retained message (stored state), false for a live one. */
+  readonly retain: boolean;
+}
+
 /**
  * Lets through only retained messages (`retain: true`): the stored state a broker sends on subscribe,
  * and the states the connector replays from its retained cache to late observers.
@@ -16,7 +22,7 @@ import { filter, type MonoTypeOperatorFunction } from 'rxjs';
  * connector.subscribe('lamps/+id/state').pipe(onlyRetained()).subscribe((m) => render(m.params.id, m.payload));
  * ```
  */
-export function onlyRetained<M extends { readonly retain: boolean }>(): MonoTypeOperatorFunction<M> {
+export function onlyRetained<M extends RetainFlagged>(): MonoTypeOperatorFunction<M> {
   return filter((message) => message.retain);
 }
 
@@ -35,6 +41,6 @@ export function onlyRetained<M extends { readonly retain: boolean }>(): MonoType
  * connector.subscribe('doors/+id/opened').pipe(skipRetained()).subscribe((m) => alarm(m.params.id));
  * ```
  */
-export function skipRetained<M extends { readonly retain: boolean }>(): MonoTypeOperatorFunction<M> {
+export function skipRetained<M extends RetainFlagged>(): MonoTypeOperatorFunction<M> {
   return filter((message) => !message.retain);
 }

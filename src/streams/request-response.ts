@@ -47,9 +47,27 @@ export interface RespondOptions<T = unknown> {
 }
 
 /** One request a responder handled: the answer's publish result, or why there was none. */
-export type ServedRequest<T = unknown> =
-  | { readonly ok: true; readonly request: MqttMessage<T>; readonly result: PublishResult }
-  | { readonly ok: false; readonly request: MqttMessage<T>; readonly error: unknown };
+export type ServedRequest<T = unknown> = ServedRequestAnswered<T> | ServedRequestFailed<T>;
+
+/** A request that was answered. */
+export interface ServedRequestAnswered<T = unknown> {
+  /** Discriminator: the answer was published. */
+  readonly ok: true;
+  /** The request as received. */
+  readonly request: MqttMessage<T>;
+  /** The publish result of the answer. */
+  readonly result: PublishResult;
+}
+
+/** A request that got no answer: the handler threw or the answer could not be published. */
+export interface ServedRequestFailed<T = unknown> {
+  /** Discriminator: no answer was published. */
+  readonly ok: false;
+  /** The request as received. */
+  readonly request: MqttMessage<T>;
+  /** Why (the handler's error, or the publish's). */
+  readonly error: unknown;
+}
 
 /** Computes the answer to a request: any message `publish()` accepts, or a promise of one. */
 export type RequestHandler<T = unknown> = (request: MqttMessage<T>) => unknown;
