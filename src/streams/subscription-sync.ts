@@ -40,6 +40,8 @@ export class SubscriptionSync {
   private readonly unsubscribeQueue = new Set<string>();
   /** Filters retired while the broker session may still hold them: UNSUBSCRIBEd if the session survives. */
   private readonly orphans = new Set<string>();
+  /** Filters whose UNSUBSCRIBE awaits its UNSUBACK (settles either way), by filter. */
+  private readonly unsubscribing = new Map<string, Promise<void>>();
 
   constructor(
     private readonly port: MqttPort,
@@ -129,10 +131,23 @@ export class SubscriptionSync {
     void this.sendSubscribes(dirty);
   }
 
-  private sendSubscribes(entries: readonly FilterEntry[]): Promise<void> {
-    if (entries.length === 0) return Promise.resolve();
+  private sendSubscribes(all: readonly FilterEntry[]): Promise<void> {
+    if (all.length === 0) return Promise.resolve();
     const epoch = this.epoch;
     const sends: Promise<void>[] = [];
+    // A broker may apply an UNSUBSCRIBE and a SUBSCRIBE of the same filter out of order (aedes does):
+    // a filter whose UNSUBSCRIBE is still in flight is subscribed again only after its UNSUBACK.
+    const blocked = all.filter((entry) => this.unsubscribing.has(entry.filter));
+    const entries = blocked.length === 0 ? all : all.filter((entry) => !this.unsubscribing.has(entry.filter));
+    if (blocked.length > 0) {
+      const unsubacks = blocked.map((entry) => this.unsubscribing.get(entry.filter));
+      sends.push(
+        Promise.all(unsubacks).then(() => {
+          if (epoch !== this.epoch || !this.connected) return; // the next CONNACK sends what is needed
+          return this.sendSubscribes(blocked.filter((entry) => !entry.removed && entry.needsSubscribe()));
+        }),
+      );
+    }
     for (let start = 0; start < entries.length; start += this.batchSize) {
       const batch = entries.slice(start, start + this.batchSize);
       const requests = batch.map((entry) => {
@@ -196,7 +211,7 @@ export class SubscriptionSync {
     for (let start = 0; start < filters.length; start += this.batchSize) {
       const batch = filters.slice(start, start + this.batchSize);
       this.hooks.log('debug', 'UNSUBSCRIBE', { filters: batch.length, first: batch[0] });
-      call(() => this.port.unsubscribe(batch)).then(noop, (error: unknown) => {
+      const done = call(() => this.port.unsubscribe(batch)).then(noop, (error: unknown) => {
         if (epoch === this.epoch && this.connected) {
           this.hooks.log('warn', 'UNSUBSCRIBE failed', {
             filters: batch.length,
@@ -214,6 +229,11 @@ export class SubscriptionSync {
           for (const filter of stale) this.unsubscribeQueue.add(filter);
           this.scheduleFlush();
         }
+      });
+      for (const filter of batch) this.unsubscribing.set(filter, done);
+      void done.then(() => {
+        for (const filter of batch)
+          if (this.unsubscribing.get(filter) === done) this.unsubscribing.delete(filter);
       });
     }
   }
