@@ -1,0 +1,127 @@
+/**
+ * MQTT 5 publish properties through a real broker (Mosquitto), both directions between two connectors:
+ * user properties, content type (set by the connector for JSON), payload format, response topic,
+ * correlation data and message expiry (forwarded, and enforced on retained messages).
+ */
+import type { MqttConnector, MqttMessage } from '../../../src/index';
+import { startMosquitto, type MosquittoBroker } from '../../support/mosquitto';
+import { ConnectorPool, uniqueTopic } from '../helpers/connectors';
+import { Recorder } from '../helpers/recorder';
+
+const pool = new ConnectorPool();
+let broker: MosquittoBroker;
+
+beforeAll(async () => {
+  broker = await startMosquitto();
+});
+afterEach(() => pool.closeAll());
+afterAll(() => broker?.close());
+
+const connect = () => pool.connected({ mqttBroker: broker.url, protocolVersion: 5 });
+
+/** A connector listening on `topic`, ready (SUBACK received). */
+async function listener(topic: string): Promise<{ connector: MqttConnector; got: Recorder<MqttMessage> }> {
+  const connector = await connect();
+  const got = new Recorder(connector.subscribe(topic, { qos: 1 }));
+  await connector.whenSubscribed(topic);
+  return { connector, got };
+}
+
+test('properties round-trip in both directions: user properties, content type, response topic, correlation data', async () => {
+  const base = uniqueTopic('properties');
+  const a = await listener(`${base}/to-a`);
+  const b = await listener(`${base}/to-b`);
+  const correlation = Uint8Array.from([0, 1, 2, 254, 255]);
+
+  await a.connector.publish(
+    `${base}/to-b`,
+    { reading: 21.5 },
+    {
+      qos: 1,
+      properties: {
+        userProperties: { unit: 'celsius', tags: ['a', 'b'] },
+        responseTopic: `${base}/to-a`,
+        correlationData: correlation,
+      },
+    },
+  );
+  const [request] = await b.got.waitForCount(1, 'the message to b');
+  expect(request?.payload).toEqual({ reading: 21.5 });
+  expect(request?.properties).toMatchObject({
+    contentType: 'application/json', // set by the connector for a JSON payload
+    payloadFormatIndicator: true,
+    userProperties: { unit: 'celsius', tags: ['a', 'b'] },
+    responseTopic: `${base}/to-a`,
+  });
+  expect(Array.from(request?.properties?.correlationData ?? [])).toEqual(Array.from(correlation));
+
+  // b answers where a asked, with a's correlation data and its own properties; text this time.
+  await b.connector.publish(request?.properties?.responseTopic as string, 'ack', {
+    qos: 1,
+    properties: {
+      correlationData: request?.properties?.correlationData,
+      userProperties: { from: 'b' },
+      contentType: 'text/plain; charset=utf-8',
+    },
+  });
+  const [answer] = await a.got.waitForCount(1, 'the answer to a');
+  expect(answer?.payload).toBe('ack');
+  expect(answer?.properties).toMatchObject({
+    contentType: 'text/plain; charset=utf-8', // the caller's content type wins
+    payloadFormatIndicator: true,
+    userProperties: { from: 'b' },
+  });
+  expect(Array.from(answer?.properties?.correlationData ?? [])).toEqual(Array.from(correlation));
+});
+
+test('bytes carry no content type or payload format; an explicit content type is kept', async () => {
+  const topic = uniqueTopic('bytes');
+  const { got } = await listener(topic);
+  const publisher = await connect();
+  await publisher.publish(topic, Uint8Array.of(1, 2, 3), { qos: 1 });
+  await publisher.publish(topic, Uint8Array.of(4), {
+    qos: 1,
+    properties: { contentType: 'application/cbor' },
+  });
+  const [plain, typed] = await got.waitForCount(2, 'two messages');
+  expect(plain?.properties?.contentType).toBeUndefined();
+  expect(plain?.properties?.payloadFormatIndicator).toBeUndefined();
+  expect(typed?.properties?.contentType).toBe('application/cbor');
+});
+
+test('message expiry: the remaining lifetime is forwarded', async () => {
+  const topic = uniqueTopic('expiry-forwarded');
+  const { got } = await listener(topic);
+  const publisher = await connect();
+  await publisher.publish(topic, 'short-lived', { qos: 1, properties: { messageExpiryInterval: 300 } });
+  const [message] = await got.waitForCount(1, 'the message');
+  const remaining = message?.properties?.messageExpiryInterval ?? 0;
+  expect(remaining).toBeGreaterThan(0);
+  expect(remaining).toBeLessThanOrEqual(300);
+});
+
+test('message expiry: an expired retained message is no longer delivered, a live one still is', async () => {
+  const base = uniqueTopic('expiry-retained');
+  const publisher = await connect();
+  await publisher.publish(`${base}/short`, 'gone soon', {
+    qos: 1,
+    retain: true,
+    properties: { messageExpiryInterval: 1 },
+  });
+  await publisher.publish(`${base}/long`, 'still here', {
+    qos: 1,
+    retain: true,
+    properties: { messageExpiryInterval: 600 },
+  });
+  // The broker's clock has to pass the 1 s lifetime: this wait is the point of the test, not a timing guess.
+  await new Promise((resolve) => setTimeout(resolve, 2200));
+  const late = await connect();
+  const got = new Recorder(late.subscribe<string>(`${base}/#`, { qos: 1, decode: 'string' }));
+  await late.whenSubscribed(`${base}/#`);
+  await publisher.publish(`${base}/sentinel`, 'live', { qos: 1 });
+  await got.waitForItem((m) => m.topic.endsWith('/sentinel'), 'the sentinel');
+  expect(got.items.map((m) => [m.topic.slice(base.length + 1), m.payload, m.retain])).toEqual([
+    ['long', 'still here', true],
+    ['sentinel', 'live', false],
+  ]);
+});
