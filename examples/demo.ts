@@ -5,7 +5,7 @@
  */
 import { firstValueFrom, filter, take, timeout } from 'rxjs';
 import { MqttConnector, type ConnectionState } from '../src/index';
-import { startAedes } from '../test/support/aedes';
+import { startBroker } from '../src/testing/index';
 
 const started = Date.now();
 const clock = () => `${String(Date.now() - started).padStart(5)} ms`;
@@ -19,7 +19,7 @@ function describe(state: ConnectionState): string {
 }
 
 async function demo(): Promise<void> {
-  const broker = await startAedes();
+  const broker = await startBroker();
   console.log(`${clock()}  embedded aedes broker on ${broker.url}`);
 
   const connector = new MqttConnector({
@@ -44,7 +44,7 @@ async function demo(): Promise<void> {
 
   console.log(`${clock()}  stopping the broker...`);
   const reconnecting = firstValueFrom(connector.state$.pipe(filter((s) => s.status === 'reconnecting')));
-  await broker.close();
+  await broker.stop();
   await reconnecting;
   // Published while the broker is down: waits in the offline queue, sent after the reconnect.
   const queued = connector.publish('devices/demo_device/status', { status: 'back', uptime: 2 }, { qos: 1 });
