@@ -40,8 +40,11 @@ describe('startFaultProxy', () => {
     expect(proxy.cutAll()).toBe(2);
     await closed;
     expect(proxy.stats()).toMatchObject({ cuts: 2, active: 0 });
-    const again = await pool.connect(proxy.url);
-    expect(again.connected).toBe(true);
+    const reconnected = proxy.waitForConnections(3);
+    a.reconnect();
+    await reconnected;
+    await until(() => a.connected, 'the reconnected client');
+    expect(proxy.stats()).toMatchObject({ connections: 3, active: 1 });
   });
 
   test('cutAll({ reset: true }) resets the connection (ECONNRESET on the client)', async () => {

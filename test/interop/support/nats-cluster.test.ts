@@ -26,7 +26,12 @@ describe('startNatsCluster(3)', () => {
     await Promise.all(subs.map((sub) => sub.subscribeAsync('cross/#', { qos: 1 })));
     const pub = await pool.connect(url1);
     for (let i = 0; i < 10; i++) await pub.publishAsync(`cross/${i}`, String(i), { qos: 1 });
-    await until(() => received.every((r) => r.length === 10), '10 messages on each node', 10_000);
+    await until(() => received.every((r) => r.length === 10), '10 messages on each node', 30_000).catch(
+      (error: Error) => {
+        const tails = cluster.nodes.map((n) => `--- ${n.name}\n${n.log().slice(-3000)}`).join('\n');
+        throw new Error(`${error.message}: got ${received.map((r) => r.length).join(' and ')}\n${tails}`);
+      },
+    );
     for (const r of received)
       expect(r.map((m) => m.payload)).toEqual(['0', '1', '2', '3', '4', '5', '6', '7', '8', '9']);
   });
