@@ -2,9 +2,9 @@
  * Child-process plumbing shared by the real-broker helpers (mosquitto, nats-server, aedes in a child):
  * spawn with the output captured, wait for a log line or for the process to exit, stop by PID.
  *
- * Every child started here is also remembered in a per-module registry and SIGKILLed when the Node process
- * exits, so a crashed test file does not leave brokers running. Tests must still stop what they start
- * (Jest only exits by itself when no child pipe is left open).
+ * Every child started here is also SIGKILLed when the Node process exits, so a crashed script (a benchmark
+ * run with tsx, say) leaves no broker behind. Inside Jest that hook is inert (each test file gets its own
+ * copy of `process`, whose 'exit' never fires): tests must stop what they start, or Jest waits for the child.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
