@@ -17,8 +17,13 @@ import { RingDeque } from './ring-deque.js';
 
 /** Default QoS 1/2 window when the broker states no Receive Maximum. */
 export const DEFAULT_MAX_IN_FLIGHT = 100;
-/** Default QoS 2 window when the broker states no Receive Maximum (stock mosquitto's max_inflight_messages). */
-export const DEFAULT_MAX_IN_FLIGHT_QOS2 = 20;
+/**
+ * Default QoS 2 window when the broker states no Receive Maximum: one below stock mosquitto's
+ * `max_inflight_messages` (20). Mosquitto counts the inbound QoS 2 messages awaiting PUBREL against that
+ * quota and, once it is full, answers a QoS 1 PUBLISH with a normal PUBACK and drops it (MQTT 3.1.1 has no
+ * reason code to say so); at 19 the quota is never full.
+ */
+export const DEFAULT_MAX_IN_FLIGHT_QOS2 = 19;
 
 /**
  * An optional fast path of the {@link MqttPort}: `publish` with a completion callback instead of a

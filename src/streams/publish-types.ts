@@ -154,8 +154,8 @@ export interface PublishPipelineOptions {
   protocolVersion?: 4 | 5;
   /**
    * Maximum QoS 1/2 publishes handed to MQTT.js and not yet acknowledged. Default: the broker's Receive
-   * Maximum (MQTT 5 CONNACK) when it states one, else 100, with QoS 2 further limited to 20 (stock
-   * mosquitto 2.0 silently drops QoS 2 messages beyond its 20 in flight on MQTT 3.1.1).
+   * Maximum (MQTT 5 CONNACK) when it states one, else 100, with QoS 2 further limited to 19 (stock
+   * mosquitto 2.0 acknowledges and drops QoS 1/2 messages once 20 inbound QoS 2 await PUBREL on MQTT 3.1.1).
    */
   maxInFlight?: number;
   /**

@@ -40,6 +40,8 @@ export class SubscriptionSync {
   private readonly unsubscribeQueue = new Set<string>();
   /** Filters retired while the broker session may still hold them: UNSUBSCRIBEd if the session survives. */
   private readonly orphans = new Set<string>();
+  /** The broker of the session our SUBACKs belong to. */
+  private sessionBroker: string | undefined;
   /** Filters whose UNSUBSCRIBE awaits its UNSUBACK (settles either way), by filter. */
   private readonly unsubscribing = new Map<string, Promise<void>>();
 
@@ -88,9 +90,14 @@ export class SubscriptionSync {
   onConnected(connAck: ConnAck): Promise<void> {
     this.epoch++;
     this.connected = true;
-    this.sessionPresent = connAck.sessionPresent;
+    // A session lives on one broker. With a broker list, a session "present" on another broker than the
+    // one our SUBACKs came from does not hold what we subscribed since: treat it as a fresh session.
+    const resumed =
+      connAck.sessionPresent && (this.sessionBroker === undefined || this.sessionBroker === connAck.broker);
+    this.sessionBroker = connAck.broker;
+    this.sessionPresent = resumed;
     this.hooks.beforeFlush();
-    if (connAck.sessionPresent) {
+    if (resumed) {
       for (const entry of this.hooks.entries()) entry.sentQos = entry.ackedQos;
       for (const filter of this.orphans) this.unsubscribeQueue.add(filter);
     } else {
@@ -107,7 +114,7 @@ export class SubscriptionSync {
     if (pending.length > 0) {
       this.hooks.log('info', 'Subscribing the live filters', {
         filters: pending.length,
-        sessionPresent: connAck.sessionPresent,
+        sessionPresent: resumed,
       });
     }
     this.sendUnsubscribes();

@@ -279,16 +279,16 @@ describe('PublishPipeline in-flight window', () => {
     expect(port.sent).toHaveLength(5);
   });
 
-  it('caps QoS 2 at 20 and QoS 1 at 100 when the broker states no Receive Maximum', () => {
+  it('caps QoS 2 at 19 and QoS 1 + 2 at 100 when the broker states no Receive Maximum', () => {
     const clock = new VirtualClock();
     const { pipeline, port } = createPipeline(clock.scheduler);
     port.ackMode = { kind: 'manual' };
     pipeline.resume();
     Array.from({ length: 30 }, () => void pipeline.publish('t', 'q2', { qos: 2 }));
-    expect(port.sent).toHaveLength(20);
+    expect(port.sent).toHaveLength(19);
     port.ackPending();
     Array.from({ length: 200 }, () => void pipeline.publish('t', 'q1', { qos: 1 }));
-    expect(port.sent).toHaveLength(30 + 90); // 10 QoS 2 still in flight + 90 QoS 1
+    expect(port.sent).toHaveLength(30 + 89); // 11 QoS 2 still in flight + 89 QoS 1
   });
 
   it('bounds unfinished QoS 0 writes by maxPendingWrites', () => {
