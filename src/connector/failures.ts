@@ -73,6 +73,14 @@ export function toPublishError(error: Error): MqttConnectorError {
       cause: error,
     });
   }
+  if (error.message === 'Message removed') {
+    return new PublishFailedError(
+      'The broker closed the connection each time this message was sent (e.g. a QoS or a size it does not ' +
+        'accept); the message was given up so that the connection can recover',
+      undefined,
+      { cause: error },
+    );
+  }
   const code = (error as { code?: unknown }).code;
   return new PublishFailedError(
     `The broker refused the message: ${error.message}`,

@@ -22,6 +22,7 @@ import type { Logger } from './logger.js';
 import type { ResolvedOptions } from './options.js';
 import { buildMqttOptions, resolveCredentials } from './mqtt-options.js';
 import { toIncomingPublish, toOutgoingProperties } from './packets.js';
+import { guardAgainstPoisonMessages } from './poison-guard.js';
 
 /** How long a graceful end may wait for outstanding acknowledgements before the socket is closed. */
 const GRACEFUL_END_TIMEOUT_MS = 2000;
@@ -67,6 +68,8 @@ export function createMqttClient(options: ResolvedOptions, logger: Logger): Mqtt
   // `failPending` runs the original when the connector closes for good.
   const flushAll = internals._flush.bind(client);
   internals._flush = () => internals._flushVolatile();
+
+  guardAgainstPoisonMessages(client, { limit: 3, windowMs: 2000, now: () => Date.now() });
 
   const connack$ = new Subject<ConnAck>();
   const connectionLost$ = new Subject<void>();

@@ -1,17 +1,14 @@
 /**
- * PENDING (not matched by Jest): fails today — the connector never connects again. Rename to
- * poison-publish.test.ts once the library fix is in (see the interop report: "a publish the broker
- * disconnects for is re-sent forever").
+ * Regression test for "a publish the broker disconnects for is re-sent forever" (interop report):
+ * src/connector/poison-guard.ts now gives such a message up after three connections closed right
+ * after it was sent.
  *
  * Some brokers answer a PUBLISH they cannot take by closing the connection, with no way to say why on
  * MQTT 3.1.1: nats-server for any QoS 2 PUBLISH, mosquitto for a packet over `max_packet_size`. MQTT.js
  * keeps the QoS 1/2 message in its outgoing store and re-sends it right after every CONNACK, before its
- * 'connect' event, so every reconnect is closed again: the state cycles through 'reconnecting' for good,
- * and every later publish waits or times out. The publish's own TIMEOUT does not remove the message from
- * MQTT.js's store. Invariant 5 (bad input gets an error at the call, everything else keeps working) is
- * broken by one bad message.
- *
- * Run it: npx jest -c jest.interop.config.ts --testMatch '<rootDir>/test/interop/matrix/poison-publish.pending.ts'
+ * 'connect' event, so without the guard every reconnect is closed again, the state cycling through 'reconnecting',
+ * and every later publish would wait or time out: invariant 5 (bad input gets an error, everything else keeps
+ * working) broken by one bad message.
  */
 import type { MqttConnectorOptions, QoS } from '../../../src/index';
 import { startMosquitto, type MosquittoBroker } from '../../support/mosquitto';
