@@ -1,16 +1,9 @@
 /**
- * PENDING (not matched by Jest): fails today on mosquitto with MQTT 3.1.1 — QoS 1 messages are lost.
- * Rename to offline-mixed-qos.test.ts once the library fix is in (see the interop report:
- * "in-flight window vs mosquitto's inbound quota").
- *
- * The offline queue released with QoS 1 and QoS 2 messages mixed. With MQTT 3.1.1 the connector allows
- * 20 QoS 2 and up to 100 QoS 1 + 2 in flight (src/streams/hand-over.ts, `limitsFor`). Mosquitto's inbound
- * quota (`max_inflight_messages`, 20) counts the QoS 2 messages awaiting PUBREL; when 20 are, it answers a
- * QoS 1 PUBLISH with a normal PUBACK and drops it (3.1.1 has no reason code). Measured: 300 messages, QoS
- * 1/2 alternating, 7 QoS 1 messages lost (ids 40, 80, ... 280) in every run; with the QoS 2 window at 19
- * (or `maxInFlight: 20`) none.
- *
- * Run it: npx jest -c jest.interop.config.ts --testMatch '<rootDir>/test/interop/matrix/offline-mixed-qos.pending.ts'
+ * Regression test for "in-flight window vs mosquitto's inbound quota" (interop report): the offline queue
+ * released with QoS 1 and QoS 2 messages mixed. Mosquitto's inbound quota (`max_inflight_messages`, 20)
+ * counts the QoS 2 messages awaiting PUBREL; when 20 are, it answers a QoS 1 PUBLISH with a normal PUBACK
+ * and drops it (3.1.1 has no reason code). With a QoS 2 window of 20, 7 of 300 QoS 1 messages were lost in
+ * every run; the default QoS 2 window is now 19 (src/streams/hand-over.ts) and none is lost.
  */
 import type { QoS } from '../../../src/index';
 import { waitForState } from '../../../src/testing/wait-for-state';
