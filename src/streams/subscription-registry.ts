@@ -115,6 +115,7 @@ export class SubscriptionRegistry {
         log: this.log,
       },
       options.subscribeBatchSize ?? 100,
+      options.scheduler,
     );
     this.table = new FilterTable({
       trie,
@@ -217,6 +218,7 @@ export class SubscriptionRegistry {
     if (this.disposed) return;
     this.disposed = true;
     this.portSubscription.unsubscribe();
+    this.sync.dispose();
     this.table.completeAll();
     this.retained.clear();
     this.messages.complete();

@@ -10,6 +10,7 @@
  *
  * @internal
  */
+import { type SchedulerLike, type Subscription, asyncScheduler } from 'rxjs';
 import type { LogLevel, QoS } from '../connector/types.js';
 import type { FilterEntry } from './filter-entry.js';
 import type { ConnAck, MqttPort } from './port.js';
@@ -27,6 +28,12 @@ export interface SyncHooks {
 
 const noop = (): void => undefined;
 
+/**
+ * Retries of a filter the broker refuses while it is being restored (it granted it before): such refusals
+ * are usually transient (NATS answers 0x80 while a cluster node is down). Delays in ms.
+ */
+const RESTORE_RETRY_DELAYS = [500, 1000, 2000, 4000, 8000, 16000];
+
 /** See the module documentation. */
 export class SubscriptionSync {
   private connected = false;
@@ -40,6 +47,8 @@ export class SubscriptionSync {
   private readonly unsubscribeQueue = new Set<string>();
   /** Filters retired while the broker session may still hold them: UNSUBSCRIBEd if the session survives. */
   private readonly orphans = new Set<string>();
+  /** Refused restores waiting to be tried again, with their retry count. */
+  private readonly restoreRetries = new Map<FilterEntry, { count: number; timer?: Subscription }>();
   /** The broker of the session our SUBACKs belong to. */
   private sessionBroker: string | undefined;
   /** Filters whose UNSUBSCRIBE awaits its UNSUBACK (settles either way), by filter. */
@@ -49,6 +58,7 @@ export class SubscriptionSync {
     private readonly port: MqttPort,
     private readonly hooks: SyncHooks,
     private readonly batchSize: number,
+    private readonly scheduler: SchedulerLike = asyncScheduler,
   ) {}
 
   /** True between `onConnected` and the loss of that connection. */
@@ -121,8 +131,14 @@ export class SubscriptionSync {
     return this.sendSubscribes(pending);
   }
 
+  /** Stops every pending retry (the registry is disposed). */
+  dispose(): void {
+    this.cancelRestoreRetries();
+  }
+
   /** The connection ended: nothing more is sent until the next `onConnected`. */
   onConnectionLost(): void {
+    this.cancelRestoreRetries();
     this.connected = false;
     this.epoch++;
     for (const filter of this.unsubscribeQueue) this.orphans.add(filter);
@@ -189,9 +205,13 @@ export class SubscriptionSync {
       const code = codes[i];
       if (entry.removed) return;
       if (code === undefined || code >= 0x80) {
-        this.hooks.refused(entry, code ?? 0x80);
+        if (entry.granted === undefined || !this.retryRestore(entry, code ?? 0x80)) {
+          this.restoreRetries.delete(entry);
+          this.hooks.refused(entry, code ?? 0x80);
+        }
         return;
       }
+      this.restoreRetries.delete(entry);
       entry.granted = Math.min(code, 2) as QoS;
       const qos = asked[i] as QoS;
       if (entry.ackedQos === undefined || entry.ackedQos < qos) entry.ackedQos = qos;
@@ -208,6 +228,39 @@ export class SubscriptionSync {
       error: error instanceof Error ? error.message : String(error),
     });
     for (const entry of batch) entry.sentQos = entry.ackedQos;
+  }
+
+  /**
+   * A filter the broker granted before and refuses now (while restoring it after a reconnect) is tried
+   * again after a growing delay instead of being given up; its observers keep waiting. False when the
+   * retries are used up.
+   */
+  private retryRestore(entry: FilterEntry, code: number): boolean {
+    const retry = this.restoreRetries.get(entry) ?? { count: 0 };
+    const delay = RESTORE_RETRY_DELAYS[retry.count];
+    if (delay === undefined) return false;
+    retry.count += 1;
+    entry.sentQos = entry.ackedQos;
+    this.hooks.log('warn', 'The broker refused a subscription it had granted before; trying again', {
+      filter: entry.filter,
+      code,
+      attempt: retry.count,
+      delayMs: delay,
+    });
+    const epoch = this.epoch;
+    retry.timer = this.scheduler.schedule(() => {
+      retry.timer = undefined;
+      if (entry.removed) this.restoreRetries.delete(entry);
+      if (epoch !== this.epoch || !this.connected || entry.removed || !entry.needsSubscribe()) return;
+      void this.sendSubscribes([entry]);
+    }, delay);
+    this.restoreRetries.set(entry, retry);
+    return true;
+  }
+
+  private cancelRestoreRetries(): void {
+    for (const retry of this.restoreRetries.values()) retry.timer?.unsubscribe();
+    for (const retry of this.restoreRetries.values()) retry.timer = undefined;
   }
 
   private sendUnsubscribes(): void {
