@@ -1,6 +1,7 @@
 /**
  * Random network faults between connectors and a broker, through fault proxies (test/support/fault-proxy):
- * cuts (FIN), resets (RST) and stalls long enough to make keepalives time out. Each fault waits until the
+ * cuts (FIN), resets (RST), stalls long enough to make keepalives time out, and cuts followed by a spell
+ * of refused connections (the broker "gone" for a while: closed at once, or ECONNREFUSED). Each fault waits until the
  * connectors it targets are connected again (their `state$`), so every fault hits a live connection; the
  * run ends after `minFaults` once `keepGoing()` turns false, or at `maxFaults`.
  */
@@ -11,7 +12,7 @@ import type { FaultProxy } from '../../support/fault-proxy';
 import type { Random } from './random';
 
 /** What a fault does to the connections through a proxy. */
-export type FaultKind = 'cut' | 'reset' | 'stall';
+export type FaultKind = 'cut' | 'reset' | 'stall' | 'refuse';
 
 /** A connector behind its own proxy. */
 export interface FaultTarget {
@@ -32,7 +33,9 @@ export interface FaultPlan {
   readonly gapMs: readonly [number, number];
   /** Length of a stall, ms: [min, max]. Make min > 1.5 × keepalive to force keepalive timeouts. */
   readonly stallMs: readonly [number, number];
-  /** Kinds to pick from (uniformly). Default all three. */
+  /** How long new connections are refused after a 'refuse' cut, ms: [min, max]. Default [300, 1500]. */
+  readonly refuseMs?: readonly [number, number];
+  /** Kinds to pick from (uniformly). Default all four. */
   readonly kinds?: readonly FaultKind[];
   /** How long a target may take to be connected again before the run fails, ms. Default 60,000. */
   readonly reconnectTimeoutMs?: number;
@@ -46,7 +49,7 @@ export interface FaultRecord {
   readonly atMs: number;
   readonly kind: FaultKind;
   readonly targets: readonly string[];
-  /** Connection pairs destroyed (cut / reset). */
+  /** Connection pairs destroyed (cut / reset / refuse). */
   readonly connectionsCut: number;
   /** Stall only: how many of the targets left `connected` during it (keepalive timeout). */
   readonly droppedByStall: number;
@@ -58,6 +61,8 @@ export interface FaultTally {
   readonly cuts: number;
   readonly resets: number;
   readonly stalls: number;
+  /** Cuts followed by refused connections. */
+  readonly refusals: number;
   /** Stalls after which at least one target had left `connected` (a keepalive timeout fired). */
   readonly stallsThatDropped: number;
   readonly records: readonly FaultRecord[];
@@ -86,15 +91,19 @@ export class FaultInjector {
       }
     } finally {
       for (const target of this.targets) target.proxy.resume();
+      await Promise.all(this.targets.map((target) => target.proxy.accept()));
     }
     return this.tally();
   }
 
-  /** Ends the run early: the current wait ends, stalls are resumed. Idempotent. */
+  /** Ends the run early: the current wait ends, stalls and refusals end. Idempotent. */
   stop(): void {
     this.stopped = true;
     this.wakeUp?.();
-    for (const target of this.targets) target.proxy.resume();
+    for (const target of this.targets) {
+      target.proxy.resume();
+      void target.proxy.accept().catch(() => undefined);
+    }
   }
 
   /** How many faults were applied so far. */
@@ -110,6 +119,7 @@ export class FaultInjector {
       cuts: count('cut'),
       resets: count('reset'),
       stalls: count('stall'),
+      refusals: count('refuse'),
       stallsThatDropped: this.records.filter((r) => r.kind === 'stall' && r.droppedByStall > 0).length,
       records: [...this.records],
     };
@@ -125,7 +135,7 @@ export class FaultInjector {
     }
     await this.pause(this.random.int(...this.plan.gapMs));
     if (this.stopped) return;
-    const kind = this.random.pick(this.plan.kinds ?? (['cut', 'reset', 'stall'] as const));
+    const kind = this.random.pick(this.plan.kinds ?? (['cut', 'reset', 'stall', 'refuse'] as const));
     const atMs = Date.now() - this.started;
     const targets = chosen.map((t) => t.name);
     if (kind === 'stall') {
@@ -143,6 +153,12 @@ export class FaultInjector {
       return;
     }
     let connectionsCut = 0;
+    if (kind === 'refuse') {
+      // Refuse first, so that the immediate reconnect is turned away too; the proxy accepts again by itself.
+      const mode = this.random.pick(['close', 'unlisten'] as const);
+      const ms = this.random.int(...(this.plan.refuseMs ?? [300, 1500]));
+      for (const target of chosen) await target.proxy.refuse(ms, mode);
+    }
     for (const target of chosen) connectionsCut += target.proxy.cutAll({ reset: kind === 'reset' });
     this.records.push({ atMs, kind, targets, connectionsCut, droppedByStall: 0 });
   }

@@ -238,7 +238,7 @@ export function formatSoakReport(report: SoakReport): string {
     `soak ${report.name} (seed ${report.seed}, QoS ${report.qos}): ${report.completed ? 'complete' : `INCOMPLETE: ${report.incomplete ?? ''}`} in ${(report.durationMs / 1000).toFixed(1)} s`,
     `  publish(): ${report.published} called, ${report.fulfilled} resolved, ${report.rejected} rejected ${JSON.stringify(report.rejectionCodes)}`,
     `  received: ${r.unique}/${r.total} distinct, ${r.deliveries} deliveries, ${r.duplicates} duplicates (${r.duplicatedNumbers} numbers), ${r.outOfOrder} out of order within a topic, missing e.g. [${r.missingSample.join(', ')}]`,
-    `  faults: ${f.applied} (${f.cuts} cuts, ${f.resets} resets, ${f.stalls} stalls of which ${f.stallsThatDropped} ended in a keepalive timeout), ${report.faultsWhilePublishing} while publishing`,
+    `  faults: ${f.applied} (${f.cuts} cuts, ${f.resets} resets, ${f.refusals} cuts + refused reconnects, ${f.stalls} stalls of which ${f.stallsThatDropped} ended in a keepalive timeout), ${report.faultsWhilePublishing} while publishing`,
     `  reconnects: publisher ${report.publisherMetrics.reconnects}, subscriber ${report.subscriberMetrics.reconnects}; proxy connections ${report.proxyConnections.publisher} / ${report.proxyConnections.subscriber}`,
     `  after: publisher queued ${report.publisherMetrics.queued}, inFlight ${report.publisherMetrics.inFlight}; subscriber liveFilters ${report.subscriberMetrics.liveFilters}, received ${report.subscriberMetrics.received}`,
     `  heap: before ${heap(report.heapBefore)}, after ${heap(report.heapAfter)} (${report.heapAfter.heapUsed >= report.heapBefore.heapUsed ? '+' : ''}${mib(report.heapAfter.heapUsed - report.heapBefore.heapUsed)} MiB)`,

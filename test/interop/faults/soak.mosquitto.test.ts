@@ -1,6 +1,6 @@
 /**
  * Soak against Mosquitto (MQTT 5, persistent sessions with session expiry): numbered messages from one
- * connector to another, both behind fault proxies, through at least 20 random cuts, resets and stalls
+ * connector to another, both behind fault proxies, through at least 20 random cuts, resets, refusals and stalls
  * (stalls of 2–3 s with keepalive 1 s, so keepalives time out).
  *
  * The broker is configured NOT to drop: `max_queued_messages 0` and `max_queued_bytes 0`
