@@ -149,8 +149,7 @@ describe.each(TARGETS)('$name', (target) => {
     expect(events.items.filter((e) => e.type === 'connected')).toHaveLength(1);
   });
 
-  // One QoS per run: mixing QoS 1 and 2 in one flush loses QoS 1 messages on stock mosquitto with
-  // MQTT 3.1.1 (see offline-mixed-qos.pending.ts and the report on the in-flight window).
+  // One QoS per run, so each lane's order can be checked; offline-mixed-qos.test.ts mixes them.
   test.each(target.qos)(
     'offline queue, QoS %i: publishes made while the broker is down arrive, in order, once it is back',
     async (qos) => {

@@ -2,7 +2,7 @@
  * QoS 2 end to end through Mosquitto, with MQTT 3.1.1 and MQTT 5: 2,000 messages fired at once, none
  * lost, none duplicated. Stock mosquitto takes 20 QoS 2 publishes in flight per client
  * (`max_inflight_messages`) and, on MQTT 3.1.1, silently drops any beyond (baseline.md F4): the
- * connector's default QoS 2 window is 20, and on MQTT 5 it follows the CONNACK's Receive Maximum (20).
+ * connector's default QoS 2 window is 19 there, and on MQTT 5 it follows the CONNACK's Receive Maximum (20).
  * The subscriber side gets no queue limit, so a slow subscriber does not lose messages either.
  */
 import { MOSQUITTO_NO_QUEUE_LIMITS, startMosquitto, type MosquittoBroker } from '../../support/mosquitto';
