@@ -16,12 +16,16 @@ export interface BenchConnector {
   close(): Promise<void>;
 }
 
+/** The connector class (another source tree's can be passed in: bench/tools/ab.ts). */
+export type ConnectorClass = new (options: MqttConnectorOptions) => MqttConnector;
+
 /** Creates and connects a connector to `url`; rejects if it is not connected within 10 s. */
 export async function startConnector(
   url: string,
   options: MqttConnectorOptions = {},
+  Connector: ConnectorClass = MqttConnector,
 ): Promise<BenchConnector> {
-  const connector = new MqttConnector({
+  const connector = new Connector({
     mqttBroker: url,
     clientId: clientId('conn'),
     throttleInterval: 0,

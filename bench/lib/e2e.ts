@@ -6,7 +6,7 @@ import type { MqttClient } from 'mqtt';
 import type { QoS } from '../../src/connector/types.js';
 import type { BenchBroker } from './brokers.js';
 import { measureCost, type RunCost } from './cost.js';
-import { type BenchConnector, startConnector } from './connector.js';
+import { type BenchConnector, type ConnectorClass, startConnector } from './connector.js';
 import { connectRaw, endRaw } from './raw.js';
 import { sleep, withTimeout } from './timing.js';
 
@@ -130,6 +130,8 @@ export interface E2eSides {
   readonly subscriber: 'raw' | 'connector';
   /** Raw publisher: callbacks outstanding at most (`'all'`: everything fired at once). Default 100. */
   readonly window?: number | 'all';
+  /** The connector class for the connector sides (another source tree's: bench/tools/ab.ts). */
+  readonly Connector?: ConnectorClass;
   /** Called once both connectors exist (scenario 7 attaches its observers); returns the detach function. */
   readonly setup?: (
     publisher: BenchConnector | undefined,
@@ -144,6 +146,7 @@ async function subscribeSide(
   topic: string,
   qos: QoS,
   rx: Receiver,
+  Connector?: ConnectorClass,
 ): Promise<{ close(): Promise<void>; connector?: BenchConnector; drops(): number }> {
   if (kind === 'raw') {
     const client = await connectRaw(broker.url, {
@@ -158,7 +161,7 @@ async function subscribeSide(
     }
     return { close: () => endRaw(client), drops: () => 0 };
   }
-  const bench = await startConnector(broker.url);
+  const bench = await startConnector(broker.url, {}, Connector);
   const subscription = bench.connector
     .subscribe<Uint8Array>(topic, { qos, decode: 'binary' })
     .subscribe((message) => rx.receive(message.payload));
@@ -223,7 +226,7 @@ export async function e2eRun(
   const closers: (() => Promise<void>)[] = [];
   let teardown: (() => void) | undefined;
   try {
-    const sub = await subscribeSide(sides.subscriber, broker, topic, qos, rx);
+    const sub = await subscribeSide(sides.subscriber, broker, topic, qos, rx, sides.Connector);
     closers.push(() => sub.close());
     let publish: () => Promise<unknown>;
     let pubDrops = () => 0;
@@ -233,7 +236,7 @@ export async function e2eRun(
       closers.push(() => endRaw(client));
       publish = () => rawPublishAll(client, topic, qos, messages, sides.window ?? 100);
     } else {
-      const bench = await startConnector(broker.url);
+      const bench = await startConnector(broker.url, {}, sides.Connector);
       closers.push(() => bench.close());
       pubConnector = bench;
       pubDrops = () => bench.drops();

@@ -4,8 +4,8 @@
 import type { QoS } from '../../src/connector/types.js';
 import { Args } from '../lib/args.js';
 import { startBroker } from '../lib/brokers.js';
-import { connectorPublishRun, startConnector } from '../lib/connector.js';
-import { connectorE2e, payloads, rawE2e } from '../lib/e2e.js';
+import { connectorPublishRun, connectorWindowedRun, startConnector } from '../lib/connector.js';
+import { connectorE2e, e2eRun, payloads, rawE2e } from '../lib/e2e.js';
 import { connectRaw, endRaw, rawPublishRun } from '../lib/raw.js';
 
 async function main(): Promise<void> {
@@ -27,10 +27,13 @@ async function main(): Promise<void> {
       let rate: number;
       if (path === 'publish') {
         const payload = Buffer.alloc(size, 0x78);
-        if (variant === 'connector') {
+        if (variant === 'connector' || variant === 'connector-win') {
           const bench = await startConnector(broker.url);
-          rate =
-            (n / (await connectorPublishRun(bench.connector, 'bench/prof', n, qos, payload, 60_000))) * 1000;
+          const elapsed =
+            variant === 'connector'
+              ? await connectorPublishRun(bench.connector, 'bench/prof', n, qos, payload, 60_000)
+              : await connectorWindowedRun(bench.connector, 'bench/prof', n, qos, payload, window, 60_000);
+          rate = (n / elapsed) * 1000;
           await bench.close();
         } else {
           const client = await connectRaw(broker.url, { noDelay: true });
@@ -45,14 +48,20 @@ async function main(): Promise<void> {
         const result =
           variant === 'connector'
             ? await connectorE2e(broker, 'bench/prof/e2e', qos, messages, limits)
-            : await rawE2e(
-                broker,
-                'bench/prof/e2e',
-                qos,
-                messages,
-                variant === 'raw-fire' ? 'all' : window,
-                limits,
-              );
+            : variant === 'raw-to-connector' || variant === 'connector-to-raw'
+              ? await e2eRun(broker, 'bench/prof/e2e', qos, messages, limits, {
+                  publisher: variant === 'raw-to-connector' ? 'raw' : 'connector',
+                  subscriber: variant === 'raw-to-connector' ? 'connector' : 'raw',
+                  window,
+                })
+              : await rawE2e(
+                  broker,
+                  'bench/prof/e2e',
+                  qos,
+                  messages,
+                  variant === 'raw-fire' ? 'all' : window,
+                  limits,
+                );
         rate = result.rate;
       }
       console.log(`run ${run + 1}: ${Math.round(rate).toLocaleString('en-US')} msgs/s`);

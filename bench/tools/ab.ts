@@ -1,0 +1,120 @@
+/**
+ * A/B of a change in src/: loads the connector from this checkout (A) and from another source tree (B,
+ * e.g. a copy of src/ with a proposed fix) into the same process and runs the publish scenario's
+ * connector pattern (all fired, every promise awaited) for both, interleaved, next to raw MQTT.js:
+ *
+ *   npx tsx bench/tools/ab.ts --other=/tmp/proto/src --broker=mosquitto --qos=0,1,2 --reps=7
+ *   npx tsx bench/tools/ab.ts --other=/tmp/proto/src --path=e2e --qos=1     (publisher → subscriber)
+ *
+ * Prints msgs/s (min / median / max) and this process's CPU µs per message for each.
+ */
+import type { QoS } from '../../src/connector/types.js';
+import { MqttConnector } from '../../src/index.js';
+import { Args } from '../lib/args.js';
+import { startBroker } from '../lib/brokers.js';
+import { type ConnectorClass, connectorPublishRun, startConnector } from '../lib/connector.js';
+import { measureCost } from '../lib/cost.js';
+import { e2eRun, payloads, rawE2e } from '../lib/e2e.js';
+import { connectRaw, endRaw, rawPublishRun } from '../lib/raw.js';
+import { fixed, int, spread, spreadText } from '../lib/stats.js';
+import { rotate } from '../lib/timing.js';
+
+async function main(): Promise<void> {
+  const args = new Args();
+  const other = args.optionalString('other');
+  if (other === undefined) throw new Error('--other=<path to another src/ directory> is required');
+  const { MqttConnector: OtherConnector } = (await import(`${other.replace(/\/$/, '')}/index.ts`)) as {
+    MqttConnector: ConnectorClass;
+  };
+  const kind = args.string('broker', 'mosquitto') as 'aedes' | 'mosquitto';
+  const path = args.string('path', 'publish');
+  const limits = { idleMs: 1_500, capMs: 60_000 };
+  const reps = args.number('reps', 7);
+  const size = args.number('size', 64);
+  const broker = await startBroker(
+    { kind, noDelay: true, unbounded: path === 'e2e' && kind === 'mosquitto' },
+    () => undefined,
+  );
+  const payload = Buffer.alloc(size, 0x78);
+  try {
+    for (const qos of args.numbers('qos', [0, 1, 2]) as QoS[]) {
+      const n = qos === 2 ? 20_000 : 50_000;
+      const window = qos === 2 ? 20 : 100;
+      const variants: [string, (count: number) => Promise<number>][] = [
+        [
+          `raw, window ${window}`,
+          async (count) => {
+            if (path === 'e2e') {
+              const result = await rawE2e(broker, 'bench/ab/e2e', qos, payloads(count, size), window, limits);
+              return (count / result.rate) * 1000;
+            }
+            const client = await connectRaw(broker.url, { noDelay: true });
+            try {
+              return await rawPublishRun(
+                client,
+                'bench/ab',
+                count,
+                qos,
+                payload,
+                { kind: 'window', window },
+                60_000,
+              );
+            } finally {
+              await endRaw(client);
+            }
+          },
+        ],
+        ...(
+          [
+            ['A (this checkout)', MqttConnector],
+            [`B (${other})`, OtherConnector],
+          ] as const
+        ).map(([name, Connector]): [string, (count: number) => Promise<number>] => [
+          name,
+          async (count) => {
+            if (path === 'e2e') {
+              const result = await e2eRun(broker, 'bench/ab/e2e', qos, payloads(count, size), limits, {
+                publisher: 'connector',
+                subscriber: 'connector',
+                Connector,
+              });
+              if (result.lost > 0) throw new Error(`${name} lost ${result.lost}`);
+              return (count / result.rate) * 1000;
+            }
+            const bench = await startConnector(broker.url, {}, Connector);
+            try {
+              return await connectorPublishRun(bench.connector, 'bench/ab', count, qos, payload, 60_000);
+            } finally {
+              await bench.close();
+            }
+          },
+        ]),
+      ];
+      const rates = new Map<string, number[]>(variants.map(([name]) => [name, []]));
+      const cpu = new Map<string, number[]>(variants.map(([name]) => [name, []]));
+      for (const [, run] of variants) await run(n / 5);
+      for (let rep = 0; rep < reps; rep++) {
+        for (const [name, run] of rotate(variants, rep)) {
+          const meter = measureCost();
+          const elapsed = await run(n);
+          const cost = await meter.stop();
+          rates.get(name)?.push((n / elapsed) * 1000);
+          cpu.get(name)?.push(cost.cpuUs / n);
+        }
+      }
+      for (const [name] of variants) {
+        console.log(
+          `${kind} QoS ${qos} ${size} B  ${name.padEnd(40)} ${spreadText(spread(rates.get(name) ?? []), int)} msgs/s, ` +
+            `CPU ${fixed(spread(cpu.get(name) ?? []).median, 2)} µs/msg`,
+        );
+      }
+    }
+  } finally {
+    await broker.stop();
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exitCode = 1;
+});
