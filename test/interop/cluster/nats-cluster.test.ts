@@ -173,72 +173,73 @@ test('killing the node a clean-session consumer is on moves it to another node; 
   expect(mover.metrics().reconnects).toBe(1);
 }, 120_000);
 
-test('clean: false (session in JetStream): killing the consumer node moves it; none lost after the move, and what was published during the move is counted', async () => {
+test('clean: false (session in JetStream): killing the consumer node moves it; none lost after the move; what was in flight or published during the move is counted', async () => {
   const [n1, , n3] = nodes();
   const data = `cluster/${run()}/data`;
   const MAX = 5000;
+  const BURST = 300;
   const session = { clean: false, clientId: `cluster-mover-${run()}` };
   const mover = await consumer(n3, data, MAX, session);
   const publisher = connector({ mqttBroker: [n1.url] });
   expect(await publisher.connect()).toBe(true);
 
   // A steady stream (one message every 10 ms) before, during and after the move, each tagged with the
-  // mover's phase when publish() was called.
+  // mover's phase when publish() was called; plus a burst just before the kill, so that messages are
+  // still on their way to the consumer's node when it dies.
   type Phase = 'before' | 'during' | 'after';
   let phase: Phase = 'before';
   const phaseOf: Phase[] = [];
-  const resolved: number[] = [];
   const rejected: number[] = [];
   const settlements: Promise<unknown>[] = [];
   let next = 0;
   let afterCount = 0;
-  let stop = false;
   let streamDone: () => void = () => undefined;
   const stream = new Promise<void>((resolve) => (streamDone = resolve));
-  const tick = () => {
-    if (stop || next >= MAX) return streamDone();
+  const publishOne = () => {
     const n = next++;
     phaseOf[n] = phase;
     if (phase === 'after') afterCount++;
-    settlements.push(
-      publisher.publish(data, String(n), { qos: 1 }).then(
-        () => resolved.push(n),
-        () => rejected.push(n),
-      ),
-    );
-    if (afterCount >= 200) stop = true;
-    setTimeout(tick, 10);
+    settlements.push(publisher.publish(data, String(n), { qos: 1 }).catch(() => rejected.push(n)));
+  };
+  let timer: NodeJS.Timeout | undefined;
+  const tick = () => {
+    if (afterCount >= 200 || next >= MAX - BURST) return streamDone();
+    publishOne();
+    timer = setTimeout(tick, 10);
   };
   tick();
-  await mover.tracker.whenSeen(0, 50, ARRIVE_MS); // flowing before the kill
-
-  await n3.kill();
-  phase = 'during';
-  const moved = await waitForState(mover.connector, movedOff(n3.url), MOVE);
-  await mover.connector.whenSubscribed(data);
-  phase = 'after';
-  await stream;
-  await Promise.all(settlements);
-  const published = next;
-  const numbers = (p: Phase) =>
-    Array.from({ length: published }, (_, n) => n).filter((n) => phaseOf[n] === p);
-  const after = numbers('after');
-  // 1. none lost after the move
-  await mover.tracker.whenSeenAll(after, ARRIVE_MS);
-  // Before / during: give JetStream its redelivery time (ack_wait 5 s) for whatever it still holds.
-  const beforeAndDuring = [...numbers('before'), ...numbers('during')];
-  await mover.tracker.whenSeenAll(beforeAndDuring, 20_000).catch(() => undefined);
-  const arrived = (list: number[]) => list.filter((n) => mover.tracker.has(n)).length;
-  const summary = mover.tracker.summary();
-  console.log(
-    `nats cluster, clean: false: moved from n3 to ${nameOf(moved.broker)} (sessionPresent ${String(moved.sessionPresent)}); ` +
-      `published before the kill ${numbers('before').length} (arrived ${arrived(numbers('before'))}), ` +
-      `during the move ${numbers('during').length} (arrived ${arrived(numbers('during'))}), ` +
-      `after ${after.length} (arrived ${arrived(after)}); publish() resolved ${resolved.length}, rejected ${rejected.length}; ` +
-      `${summary.duplicates} duplicates`,
-  );
-  expect(rejected).toEqual([]);
-  expect(arrived(after)).toBe(after.length);
+  try {
+    await mover.tracker.whenSeen(0, 50, ARRIVE_MS); // flowing before the kill
+    for (let i = 0; i < BURST; i++) publishOne();
+    await n3.kill();
+    const undeliveredAtKill = Array.from({ length: next }, (_, n) => n).filter((n) => !mover.tracker.has(n));
+    phase = 'during';
+    const moved = await waitForState(mover.connector, movedOff(n3.url), MOVE);
+    await mover.connector.whenSubscribed(data);
+    phase = 'after';
+    await stream;
+    await Promise.all(settlements);
+    const numbers = (p: Phase) => Array.from({ length: next }, (_, n) => n).filter((n) => phaseOf[n] === p);
+    const after = numbers('after');
+    // None lost after the move.
+    await mover.tracker.whenSeenAll(after, ARRIVE_MS);
+    // The rest: give JetStream its redelivery time (ack_wait 5 s) for whatever it still holds.
+    const earlier = [...undeliveredAtKill, ...numbers('during')];
+    await mover.tracker.whenSeenAll(earlier, 20_000).catch(() => undefined);
+    const arrived = (list: number[]) => list.filter((n) => mover.tracker.has(n)).length;
+    const during = numbers('during');
+    console.log(
+      `nats cluster, clean: false: moved from n3 to ${nameOf(moved.broker)} (sessionPresent ${String(moved.sessionPresent)}); ` +
+        `published before the kill and not yet delivered at the kill ${undeliveredAtKill.length} (arrived ${arrived(undeliveredAtKill)}), ` +
+        `published during the move ${during.length} (arrived ${arrived(during)}), after ${after.length} (arrived ${arrived(after)}); ` +
+        `publish() rejected ${rejected.length}; ${mover.tracker.summary().duplicates} duplicates`,
+    );
+    expect(moved.sessionPresent).toBe(true);
+    expect(rejected).toEqual([]);
+    expect(arrived(after)).toBe(after.length);
+  } finally {
+    clearTimeout(timer);
+  }
 }, 150_000);
 
 function nameOf(url: string): string {
