@@ -29,10 +29,11 @@ export interface SyncHooks {
 const noop = (): void => undefined;
 
 /**
- * Retries of a filter the broker refuses while it is being restored (it granted it before): such refusals
- * are usually transient (NATS answers 0x80 while a cluster node is down). Delays in ms.
+ * Delay before subscribing again a filter the broker refused while it was being restored (it granted it
+ * before): 0.5 s, doubling up to 30 s, for as long as the filter has observers. Such refusals are usually
+ * transient (NATS answers 0x80 for as long as a cluster node is down).
  */
-const RESTORE_RETRY_DELAYS = [500, 1000, 2000, 4000, 8000, 16000];
+const restoreRetryDelay = (retry: number): number => Math.min(30_000, 500 * 2 ** Math.min(retry, 6));
 
 /** See the module documentation. */
 export class SubscriptionSync {
@@ -47,6 +48,8 @@ export class SubscriptionSync {
   private readonly unsubscribeQueue = new Set<string>();
   /** Filters retired while the broker session may still hold them: UNSUBSCRIBEd if the session survives. */
   private readonly orphans = new Set<string>();
+  /** The highest QoS asked that some session granted, per filter: a later refusal up to it is a failed restore. */
+  private readonly grantedAsks = new WeakMap<FilterEntry, QoS>();
   /** Refused restores waiting to be tried again, with their retry count. */
   private readonly restoreRetries = new Map<FilterEntry, { count: number; timer?: Subscription }>();
   /** The broker of the session our SUBACKs belong to. */
@@ -205,15 +208,17 @@ export class SubscriptionSync {
       const code = codes[i];
       if (entry.removed) return;
       if (code === undefined || code >= 0x80) {
-        if (entry.granted === undefined || !this.retryRestore(entry, code ?? 0x80)) {
-          this.restoreRetries.delete(entry);
-          this.hooks.refused(entry, code ?? 0x80);
-        }
+        const restorable = this.grantedAsks.get(entry);
+        if (restorable !== undefined && (asked[i] as QoS) <= restorable)
+          return this.retryRestore(entry, code ?? 0x80);
+        this.restoreRetries.delete(entry);
+        this.hooks.refused(entry, code ?? 0x80);
         return;
       }
       this.restoreRetries.delete(entry);
       entry.granted = Math.min(code, 2) as QoS;
       const qos = asked[i] as QoS;
+      if ((this.grantedAsks.get(entry) ?? -1) < qos) this.grantedAsks.set(entry, qos);
       if (entry.ackedQos === undefined || entry.ackedQos < qos) entry.ackedQos = qos;
       this.hooks.log('debug', 'SUBACK', { filter: entry.filter, qos, granted: code });
       if (entry.isAcknowledged()) settleWaiters(entry, undefined);
@@ -232,13 +237,11 @@ export class SubscriptionSync {
 
   /**
    * A filter the broker granted before and refuses now (while restoring it after a reconnect) is tried
-   * again after a growing delay instead of being given up; its observers keep waiting. False when the
-   * retries are used up.
+   * again after a growing delay instead of being given up; its observers keep waiting.
    */
-  private retryRestore(entry: FilterEntry, code: number): boolean {
+  private retryRestore(entry: FilterEntry, code: number): void {
     const retry = this.restoreRetries.get(entry) ?? { count: 0 };
-    const delay = RESTORE_RETRY_DELAYS[retry.count];
-    if (delay === undefined) return false;
+    const delay = restoreRetryDelay(retry.count);
     retry.count += 1;
     entry.sentQos = entry.ackedQos;
     this.hooks.log('warn', 'The broker refused a subscription it had granted before; trying again', {
@@ -255,7 +258,6 @@ export class SubscriptionSync {
       void this.sendSubscribes([entry]);
     }, delay);
     this.restoreRetries.set(entry, retry);
-    return true;
   }
 
   private cancelRestoreRetries(): void {

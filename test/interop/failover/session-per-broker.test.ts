@@ -1,12 +1,12 @@
 /**
- * PENDING (a library bug, see the fault-injection report): with a broker LIST and persistent sessions
+ * Regression test (fixed in src/streams/subscription-sync.ts): with a broker LIST and persistent sessions
  * (`clean: false`), each broker keeps its own session, but the connector tracks one. A filter subscribed
  * while the connector was on B is counted as acknowledged; back on A, whose CONNACK says "session present"
  * (A's session, which never had that filter), the connector sends no SUBSCRIBE for it: the observer gets
  * nothing on A, and `whenSubscribed()` resolves anyway.
  *
- * Rename to session-per-broker.test.ts once the subscription sync treats a session resumed on another
- * broker than the one its SUBACKs came from as unknown (re-subscribes every live filter).
+ * The subscription sync now treats a session resumed on another broker than the one its SUBACKs came
+ * from as unknown, and subscribes every live filter again.
  */
 import { MqttConnector, type ConnectionState } from '../../../src/index';
 import { waitForState } from '../../../src/testing/wait-for-state';

@@ -1,11 +1,10 @@
 /**
- * PENDING (a library bug, see the fault-injection report): a clean-session consumer on a NATS cluster node
+ * Regression test (fixed in src/streams/subscription-sync.ts): a clean-session consumer on a NATS cluster node
  * that is SIGKILLed moves to another node, where it restores its QoS 1 subscription. With one node of three
  * down, NATS 2.9 refuses a good share of such SUBSCRIBEs (SUBACK 0x80, JetStream consumer creation timed
- * out), and the connector then gives the subscription up for good (SUBSCRIBE_REFUSED on its observers).
- * This test fails whenever NATS refuses the restore (about half the runs); nats-cluster.test.ts works around
- * it by re-subscribing in the application. Rename to nats-restore.test.ts once refused restores are retried
- * (restore-refused.pending.ts reproduces the same bug deterministically with aedes).
+ * out). The connector used to give the subscription up for good (SUBSCRIBE_REFUSED on its observers); it
+ * now keeps the observers and subscribes again with a backoff (restore-refused.test.ts reproduces the
+ * refusal deterministically with aedes).
  */
 import { MqttConnector, type ConnectionState } from '../../../src/index';
 import { waitForState } from '../../../src/testing/wait-for-state';

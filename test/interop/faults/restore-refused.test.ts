@@ -1,12 +1,10 @@
 /**
- * PENDING (a library bug, see the fault-injection report): a subscription that the broker refuses while
+ * Regression test (fixed in src/streams/subscription-sync.ts): a subscription that the broker refuses while
  * the connector RESTORES it after a reconnect is given up for good. FilterTable.refuse() errors the
  * observers with SUBSCRIBE_REFUSED and forgets the filter, although the broker had granted it before and
  * the refusal is usually transient: NATS 2.9 with one cluster node down answers a good share of QoS 1
  * SUBSCRIBEs with 0x80 (JetStream consumer creation times out) for as long as the node is down, so a
  * consumer that fails over to another node loses its subscription about half the time.
- *
- * Rename to restore-refused.test.ts once the connector retries refused restores.
  *
  * Reproduced deterministically with aedes: after a restart (no session) the new broker refuses the first
  * SUBSCRIBE of the filter, then grants it.
