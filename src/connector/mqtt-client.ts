@@ -24,6 +24,12 @@ import { buildMqttOptions, resolveCredentials } from './mqtt-options.js';
 import { toIncomingPublish, toOutgoingProperties } from './packets.js';
 import { guardAgainstPoisonMessages } from './poison-guard.js';
 
+/** A publish completion as the pipeline's callback port takes it. */
+type Completion = (error: unknown, ack: PublishAck | undefined) => void;
+
+/** The acknowledgement of every successful publish on MQTT 3.1.1 (shared: no object per ack). */
+const ACK_OK: PublishAck = Object.freeze({ reasonCode: 0 });
+
 /** How long a graceful end may wait for outstanding acknowledgements before the socket is closed. */
 const GRACEFUL_END_TIMEOUT_MS = 2000;
 
@@ -104,9 +110,32 @@ export function createMqttClient(options: ResolvedOptions, logger: Logger): Mqtt
       : { qos: options.qos, retain: options.retain };
     // MQTT.js accepts any Uint8Array at run time; its types name only Buffer and string.
     client.publish(topic, payload as unknown as string, opts, (error, packet) => {
-      if (error) return done(toPublishError(error), undefined);
-      done(undefined, { reasonCode: (packet as { reasonCode?: number } | undefined)?.reasonCode ?? 0 });
+      if (error) return completeLater(done, toPublishError(error), undefined);
+      const reasonCode = (packet as { reasonCode?: number } | undefined)?.reasonCode ?? 0;
+      completeLater(done, undefined, reasonCode === 0 ? ACK_OK : { reasonCode });
     });
+  }
+
+  // MQTT.js handles the packets of one socket read one per process.nextTick, and mqtt-packet uncorks the
+  // socket on the next tick after each write: a publish sent from inside an ack callback is written on
+  // its own (one writev per message). Completions are therefore handed to the pipeline together, in one
+  // microtask after MQTT.js has handled the whole read: the publishes that refill the window then leave
+  // in one write.
+  const pendingDone: Completion[] = [];
+  const pendingError: unknown[] = [];
+  const pendingAck: (PublishAck | undefined)[] = [];
+  const flushCompletions = () => {
+    // Settling can send more (and so queue more completions): take the current batch first.
+    const count = pendingDone.length;
+    const dones = pendingDone.splice(0, count);
+    const errors = pendingError.splice(0, count);
+    const acks = pendingAck.splice(0, count);
+    for (let i = 0; i < count; i++) (dones[i] as Completion)(errors[i], acks[i]);
+  };
+  function completeLater(done: Completion, error: unknown, ack: PublishAck | undefined): void {
+    if (pendingDone.push(done) === 1) queueMicrotask(flushCompletions);
+    pendingError.push(error);
+    pendingAck.push(ack);
   }
 
   function attempt(broker: BrokerEndpoint): Observable<ConnAck> {

@@ -119,7 +119,8 @@ export class MqttConnector {
       publishTimeout: options.publishTimeout,
       scheduler,
       log,
-      onAccepted: (topic, qos, settled) => this.observability.trackPublish(topic, qos, settled),
+      onAccepted: (topic, qos) => this.observability.trackPublish(topic, qos),
+      onSettled: (topic, qos, result, error) => this.observability.publishSettled(topic, qos, result, error),
     });
     this.registry = new SubscriptionRegistry(port, {
       scheduler,

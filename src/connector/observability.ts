@@ -7,7 +7,7 @@
 import { type Observable, type SchedulerLike, Subject } from 'rxjs';
 import type { MqttPort } from '../streams/port.js';
 import type { PublishResult } from '../streams/publish-types.js';
-import { MqttConnectorError } from './errors.js';
+import type { MqttConnectorError } from './errors.js';
 import type { ConnectorEvent, ConnectorMetrics } from './events.js';
 import type { ConnectionState, QoS } from './types.js';
 
@@ -67,23 +67,29 @@ export class Observability {
     }
   }
 
-  /** Counts one publish that passed validation and follows its settlement. */
-  trackPublish(topic: string, qos: QoS, settled: Promise<PublishResult>): void {
+  /** Counts one publish that passed validation. */
+  trackPublish(topic: string, qos: QoS): void {
     this.published += 1;
     this.emit({ type: 'publish-queued', topic, qos });
-    settled.then(
-      (result) => {
-        this.acknowledged += 1;
-        this.emit({ type: 'publish-acked', topic, qos, status: result.status });
-      },
-      (error: unknown) => {
-        this.failed += 1;
-        if (error instanceof MqttConnectorError) {
-          if (error.code === 'QUEUE_FULL') this.dropped += 1;
-          this.emit({ type: 'publish-failed', topic, error });
-        }
-      },
-    );
+  }
+
+  /** Counts the settlement of a publish counted by {@link Observability.trackPublish}. */
+  publishSettled(
+    topic: string,
+    qos: QoS,
+    result: PublishResult | undefined,
+    error: MqttConnectorError | undefined,
+  ): void {
+    if (result !== undefined) {
+      this.acknowledged += 1;
+      this.emit({ type: 'publish-acked', topic, qos, status: result.status });
+      return;
+    }
+    this.failed += 1;
+    if (error !== undefined) {
+      if (error.code === 'QUEUE_FULL') this.dropped += 1;
+      this.emit({ type: 'publish-failed', topic, error });
+    }
   }
 
   onReceived(): void {

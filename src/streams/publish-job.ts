@@ -12,7 +12,7 @@ import type { Subscription } from 'rxjs';
 import type { MqttConnectorError } from '../connector/errors.js';
 import type { MessageProperties, QoS } from '../connector/types.js';
 import type { PublishRequest } from './publish-request.js';
-import type { PublishResult, PublishStatus } from './publish-types.js';
+import type { PublishResult, PublishSettled, PublishStatus } from './publish-types.js';
 
 /** Where a job is. */
 export type JobPhase = 'waiting' | 'sent' | 'gone';
@@ -38,6 +38,8 @@ export class PublishJob implements PublishRequest {
   holder: JobHolder | undefined = undefined;
   /** Pending timeout, if any. */
   timer: Subscription | undefined = undefined;
+  /** Hears the settlement (metrics), if anyone asked. */
+  observer: PublishSettled | undefined = undefined;
   /** What `publish()` returns. */
   readonly promise: Promise<PublishResult>;
   private resolve!: (result: PublishResult) => void;
@@ -62,13 +64,16 @@ export class PublishJob implements PublishRequest {
   succeed(status: PublishStatus, reasonCode: number): void {
     if (this.settled) return;
     this.finish();
-    this.resolve(resultFor(this.topic, this.qos, this.retain, this.payload.byteLength, status, reasonCode));
+    const result = resultFor(this.topic, this.qos, this.retain, this.payload.byteLength, status, reasonCode);
+    this.observer?.(this.topic, this.qos, result, undefined);
+    this.resolve(result);
   }
 
   /** Rejects the promise (once). */
   fail(error: MqttConnectorError): void {
     if (this.settled) return;
     this.finish();
+    this.observer?.(this.topic, this.qos, undefined, error);
     this.reject(error);
   }
 

@@ -57,6 +57,7 @@ export class PublishPipeline {
 
   /** Observability hook: told of every publish that passed validation. */
   private readonly onAccepted: PublishPipelineOptions['onAccepted'];
+  private readonly onSettled: PublishPipelineOptions['onSettled'];
 
   /** @throws InvalidOptionsError for an invalid option (the message names it). */
   constructor(
@@ -67,6 +68,7 @@ export class PublishPipeline {
     this.scheduler = options.scheduler ?? asyncScheduler;
     this.log = options.log ?? (() => undefined);
     this.onAccepted = options.onAccepted;
+    this.onSettled = options.onSettled;
     this.context = settings.context;
     this.pacing = settings.pacing;
     this.queue = new OfflineQueue(settings.limits, settings.overflow, (job, error) =>
@@ -97,7 +99,8 @@ export class PublishPipeline {
     } catch (error) {
       return Promise.reject(typed(error));
     }
-    this.onAccepted?.(job.topic, job.qos, job.promise);
+    job.observer = this.onSettled;
+    this.onAccepted?.(job.topic, job.qos);
     if (job.timeout > 0) {
       job.timer = this.scheduler.schedule(() => this.expire(job), job.timeout);
     }

@@ -5,6 +5,7 @@
  * @packageDocumentation
  */
 import type { SchedulerLike } from 'rxjs';
+import type { MqttConnectorError } from '../connector/errors.js';
 import type {
   Encoder,
   LogLevel,
@@ -169,6 +170,19 @@ export interface PublishPipelineOptions {
   scheduler?: SchedulerLike;
   /** Log sink; default none. */
   log?: PublishLog;
-  /** Called for every publish that passed validation, with its settlement (the connector's metrics and events). */
-  onAccepted?: (topic: string, qos: QoS, settled: Promise<PublishResult>) => void;
+  /** Called for every publish that passed validation (the connector's metrics and events). */
+  onAccepted?: (topic: string, qos: QoS) => void;
+  /**
+   * Called once per accepted publish when it settles, with its result or the error it rejects with.
+   * A hook instead of a `.then` on each promise: no closures or reactions per publish while it waits.
+   */
+  onSettled?: PublishSettled;
 }
+
+/** See {@link PublishPipelineOptions.onSettled}. */
+export type PublishSettled = (
+  topic: string,
+  qos: QoS,
+  result: PublishResult | undefined,
+  error: MqttConnectorError | undefined,
+) => void;
