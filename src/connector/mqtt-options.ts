@@ -44,7 +44,7 @@ export function buildMqttOptions(options: ResolvedOptions): IClientOptions {
       ? {
           will: {
             topic: will.topic,
-            payload: encodeWillPayload(will.payload) as unknown as string,
+            payload: encodeWillPayload(will.payload, will.topic) as unknown as string,
             qos: will.qos ?? 0,
             retain: will.retain ?? false,
             ...(will.properties && options.protocolVersion === 5 ? { properties: will.properties } : {}),

@@ -1,24 +1,17 @@
 /**
- * Encoding of the will payload: the same rules as publish (string as UTF-8, bytes as they are,
- * anything else as JSON).
+ * The will payload, encoded by the same rules as `publish()` (string as UTF-8, bytes as they are, any
+ * other value as strict JSON); a value those rules refuse is a bad option.
  *
  * @internal
  */
-import { InvalidOptionsError } from './errors.js';
+import { encodeMessage } from '../streams/encode.js';
+import { InvalidOptionsError, MqttConnectorError } from './errors.js';
 
-export function encodeWillPayload(payload: unknown): Uint8Array {
-  if (typeof payload === 'string') return new TextEncoder().encode(payload);
-  if (payload instanceof Uint8Array) return payload;
-  if (payload instanceof ArrayBuffer) return new Uint8Array(payload);
-  if (ArrayBuffer.isView(payload))
-    return new Uint8Array(payload.buffer, payload.byteOffset, payload.byteLength);
-  let text: string | undefined;
+export function encodeWillPayload(payload: unknown, topic: string): Uint8Array {
   try {
-    text = JSON.stringify(payload);
+    return encodeMessage(payload, topic).bytes;
   } catch (error) {
-    throw new InvalidOptionsError(`will.payload cannot be encoded as JSON: ${(error as Error).message}`);
+    const reason = error instanceof MqttConnectorError ? error.message : String(error);
+    throw new InvalidOptionsError(`will.payload cannot be encoded: ${reason}`);
   }
-  if (text === undefined)
-    throw new InvalidOptionsError('will.payload must be a string, bytes or a JSON value');
-  return new TextEncoder().encode(text);
 }
