@@ -8,27 +8,16 @@
 import mqtt from 'mqtt';
 import type { IClientOptions, IConnackPacket, IDisconnectPacket, IPublishPacket, MqttClient } from 'mqtt';
 import { Observable, Subject } from 'rxjs';
-import type {
-  ConnAck,
-  IncomingPublish,
-  MqttPort,
-  OutgoingPublishOptions,
-  PublishAck,
-} from '../streams/port.js';
+import type { ConnAck, IncomingPublish, MqttPort, PublishAck } from '../streams/port.js';
 import type { BrokerEndpoint } from './broker-url.js';
-import { classifyFailure, connectionLost, toPublishError } from './failures.js';
+import { classifyFailure, connectionLost } from './failures.js';
 import { ClosedError, type MqttConnectorError } from './errors.js';
 import type { Logger } from './logger.js';
 import type { ResolvedOptions } from './options.js';
 import { buildMqttOptions, resolveCredentials } from './mqtt-options.js';
-import { toIncomingPublish, toOutgoingProperties } from './packets.js';
+import { toIncomingPublish } from './packets.js';
 import { guardAgainstPoisonMessages } from './poison-guard.js';
-
-/** A publish completion as the pipeline's callback port takes it. */
-type Completion = (error: unknown, ack: PublishAck | undefined) => void;
-
-/** The acknowledgement of every successful publish on MQTT 3.1.1 (shared: no object per ack). */
-const ACK_OK: PublishAck = Object.freeze({ reasonCode: 0 });
+import { createPublishSender } from './publish-sender.js';
 
 /** How long a graceful end may wait for outstanding acknowledgements before the socket is closed. */
 const GRACEFUL_END_TIMEOUT_MS = 2000;
@@ -67,6 +56,7 @@ export function createMqttClient(options: ResolvedOptions, logger: Logger): Mqtt
   // for clean sessions, end() replaces them with empty ones instead.
   let incomingStore = new mqtt.Store({ clean: false });
   let outgoingStore = new mqtt.Store({ clean: false });
+  const sender = createPublishSender(client);
 
   // With reconnectPeriod 0 and clean sessions, MQTT.js fails the callbacks of in-flight QoS 1/2 publishes
   // on a forced clean-up (keepalive or CONNACK timeout) although the packets stay in its store and are
@@ -89,6 +79,7 @@ export function createMqttClient(options: ResolvedOptions, logger: Logger): Mqtt
   let socketOpen = false;
   client.on('close', () => {
     socketOpen = false;
+    sender.socketClosed();
   });
   const socketClosed = () =>
     socketOpen ? new Promise<void>((resolve) => client.once('close', () => resolve())) : Promise.resolve();
@@ -97,46 +88,6 @@ export function createMqttClient(options: ResolvedOptions, logger: Logger): Mqtt
   client.on('message', (_topic: string, _payload: unknown, packet: IPublishPacket) => {
     incoming$.next(toIncomingPublish(packet));
   });
-
-  function publishCallback(
-    topic: string,
-    payload: Uint8Array,
-    options: OutgoingPublishOptions,
-    done: (error: unknown, ack: PublishAck | undefined) => void,
-  ): void {
-    // Only pass `properties` when there are some: MQTT.js 5.16 does measurably more work per message otherwise.
-    const opts = options.properties
-      ? { qos: options.qos, retain: options.retain, properties: toOutgoingProperties(options.properties) }
-      : { qos: options.qos, retain: options.retain };
-    // MQTT.js accepts any Uint8Array at run time; its types name only Buffer and string.
-    client.publish(topic, payload as unknown as string, opts, (error, packet) => {
-      if (error) return completeLater(done, toPublishError(error), undefined);
-      const reasonCode = (packet as { reasonCode?: number } | undefined)?.reasonCode ?? 0;
-      completeLater(done, undefined, reasonCode === 0 ? ACK_OK : { reasonCode });
-    });
-  }
-
-  // MQTT.js handles the packets of one socket read one per process.nextTick, and mqtt-packet uncorks the
-  // socket on the next tick after each write: a publish sent from inside an ack callback is written on
-  // its own (one writev per message). Completions are therefore handed to the pipeline together, in one
-  // microtask after MQTT.js has handled the whole read: the publishes that refill the window then leave
-  // in one write.
-  const pendingDone: Completion[] = [];
-  const pendingError: unknown[] = [];
-  const pendingAck: (PublishAck | undefined)[] = [];
-  const flushCompletions = () => {
-    // Settling can send more (and so queue more completions): take the current batch first.
-    const count = pendingDone.length;
-    const dones = pendingDone.splice(0, count);
-    const errors = pendingError.splice(0, count);
-    const acks = pendingAck.splice(0, count);
-    for (let i = 0; i < count; i++) (dones[i] as Completion)(errors[i], acks[i]);
-  };
-  function completeLater(done: Completion, error: unknown, ack: PublishAck | undefined): void {
-    if (pendingDone.push(done) === 1) queueMicrotask(flushCompletions);
-    pendingError.push(error);
-    pendingAck.push(ack);
-  }
 
   function attempt(broker: BrokerEndpoint): Observable<ConnAck> {
     return new Observable<ConnAck>((subscriber) => {
@@ -270,11 +221,11 @@ export function createMqttClient(options: ResolvedOptions, logger: Logger): Mqtt
     },
     publish: (topic, payload, publishOptions) =>
       new Promise<PublishAck>((resolve, reject) =>
-        publishCallback(topic, payload, publishOptions, (error, ack) =>
+        sender.publish(topic, payload, publishOptions, (error, ack) =>
           error ? reject(error) : resolve(ack as PublishAck),
         ),
       ),
-    publishCallback,
+    publishCallback: sender.publish,
   };
 }
 

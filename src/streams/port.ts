@@ -84,6 +84,7 @@ export interface MqttPort {
    * Sends one PUBLISH. Resolves on PUBACK (QoS 1), PUBCOMP (QoS 2) or when written (QoS 0). QoS 1/2
    * messages stay in MQTT.js's outgoing store across reconnects and are re-sent by it; the promise only
    * rejects for a broker refusal (MQTT 5 reason code ≥ 0x80) or when the connector is closed for good.
+   * A QoS 0 write still unfinished when its connection is lost rejects then (it is never re-sent).
    */
   publish(topic: string, payload: Uint8Array, options: OutgoingPublishOptions): Promise<PublishAck>;
   /**

@@ -122,8 +122,9 @@ export class PublishPipeline {
   }
 
   /**
-   * Connection lost: new and not-yet-sent publishes wait in the offline queue. Publishes already handed
-   * to MQTT.js stay pending (it re-sends QoS 1/2 after the reconnect).
+   * Connection lost: new and not-yet-sent publishes wait in the offline queue. QoS 1/2 publishes already
+   * handed to MQTT.js stay pending (it re-sends them after the reconnect); QoS 0 ones whose write had not
+   * finished are failed by the port (PUBLISH_FAILED), which frees their window slots.
    */
   pause(): void {
     this.resumed = false;

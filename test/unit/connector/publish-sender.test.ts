@@ -1,0 +1,110 @@
+/**
+ * The publish sender over a fake MQTT.js client: each completion runs exactly once; QoS 0 writes left
+ * unfinished by a closing socket fail with PUBLISH_FAILED, and MQTT.js's late callbacks for them are
+ * ignored; QoS 1/2 publishes are left to MQTT.js's store.
+ */
+import type { MqttClient } from 'mqtt';
+import { createPublishSender } from '../../../src/connector/publish-sender';
+import type { PublishAck } from '../../../src/streams/port';
+
+type MqttCallback = (error?: Error | null, packet?: { reasonCode?: number }) => void;
+
+/** A stand-in for MqttClient.publish: finishes at once (`sync`) or keeps the callback for the test. */
+function fakeClient(finishAtOnce: (qos: number) => boolean) {
+  const held: MqttCallback[] = [];
+  const client = {
+    publish(_topic: string, _payload: unknown, opts: { qos: number }, callback: MqttCallback) {
+      if (finishAtOnce(opts.qos)) callback(null, {});
+      else held.push(callback);
+    },
+  };
+  return { client: client as unknown as MqttClient, held };
+}
+
+interface Call {
+  error: unknown;
+  ack: PublishAck | undefined;
+}
+
+function recorder() {
+  const calls: Call[] = [];
+  return { calls, done: (error: unknown, ack: PublishAck | undefined) => void calls.push({ error, ack }) };
+}
+
+const payload = new Uint8Array([1]);
+const microtasks = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+describe('publish sender', () => {
+  it('completes a write that finished inside client.publish once, and a socket close changes nothing', async () => {
+    const { client } = fakeClient(() => true);
+    const sender = createPublishSender(client);
+    const a = recorder();
+    sender.publish('t', payload, { qos: 0, retain: false }, a.done);
+    expect(a.calls).toEqual([]); // handed over in a microtask, batched with the rest of the read
+    await microtasks();
+    sender.socketClosed();
+    await microtasks();
+    expect(a.calls).toEqual([{ error: undefined, ack: { reasonCode: 0 } }]);
+  });
+
+  it('fails QoS 0 writes left unfinished by a closing socket, and ignores their late callbacks', async () => {
+    const { client, held } = fakeClient(() => false);
+    const sender = createPublishSender(client);
+    const [a, b] = [recorder(), recorder()];
+    sender.publish('t', payload, { qos: 0, retain: false }, a.done);
+    sender.publish('t', payload, { qos: 0, retain: false }, b.done);
+    sender.socketClosed();
+    await microtasks();
+    for (const r of [a, b]) {
+      expect(r.calls).toHaveLength(1);
+      expect(r.calls[0]).toMatchObject({ error: { code: 'PUBLISH_FAILED' }, ack: undefined });
+    }
+    for (const callback of held) callback(null, {}); // a `drain` that comes after all
+    await microtasks();
+    expect([a.calls.length, b.calls.length]).toEqual([1, 1]);
+  });
+
+  it('completes a QoS 0 write that finished on drain, and a later close does not fail it again', async () => {
+    const { client, held } = fakeClient(() => false);
+    const sender = createPublishSender(client);
+    const a = recorder();
+    sender.publish('t', payload, { qos: 0, retain: false }, a.done);
+    held[0]?.(null, {});
+    sender.socketClosed();
+    await microtasks();
+    expect(a.calls).toEqual([{ error: undefined, ack: { reasonCode: 0 } }]);
+  });
+
+  it('leaves QoS 1/2 to MQTT.js (re-sent from its store): a close does not settle them, the ack does', async () => {
+    const { client, held } = fakeClient((qos) => qos === 0);
+    const sender = createPublishSender(client);
+    const [one, two] = [recorder(), recorder()];
+    sender.publish('t', payload, { qos: 1, retain: false }, one.done);
+    sender.publish('t', payload, { qos: 2, retain: false }, two.done);
+    sender.socketClosed();
+    await microtasks();
+    expect([one.calls, two.calls]).toEqual([[], []]);
+    held[0]?.(null, { reasonCode: 0x10 });
+    held[1]?.(null, {});
+    await microtasks();
+    expect(one.calls).toEqual([{ error: undefined, ack: { reasonCode: 0x10 } }]);
+    expect(two.calls).toEqual([{ error: undefined, ack: { reasonCode: 0 } }]);
+  });
+
+  it('maps an error MQTT.js reports inside client.publish, once, without tracking the write', async () => {
+    const client = {
+      publish: (_t: string, _p: unknown, _o: unknown, callback: MqttCallback) =>
+        callback(new Error('No connection to broker')),
+    } as unknown as MqttClient;
+    const sender = createPublishSender(client);
+    const a = recorder();
+    sender.publish('t', payload, { qos: 0, retain: false }, a.done);
+    sender.socketClosed();
+    await microtasks();
+    expect(a.calls).toHaveLength(1);
+    expect(a.calls[0]?.error).toMatchObject({
+      code: 'PUBLISH_FAILED',
+      message: expect.stringContaining('No connection'),
+    });
+  });
+});
