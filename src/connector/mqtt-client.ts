@@ -18,6 +18,7 @@ import { buildMqttOptions, resolveCredentials } from './mqtt-options.js';
 import { toIncomingPublish } from './packets.js';
 import { guardAgainstPoisonMessages } from './poison-guard.js';
 import { createPublishSender } from './publish-sender.js';
+import { SessionStores } from './session-stores.js';
 
 /** How long a graceful end may wait for outstanding acknowledgements before the socket is closed. */
 const GRACEFUL_END_TIMEOUT_MS = 2000;
@@ -35,7 +36,10 @@ export interface MqttClientHandle extends MqttPort {
    * (unless `force`) and closes the socket. The client can connect again afterwards.
    */
   end(force: boolean): Promise<void>;
-  /** Fails every publish still waiting inside MQTT.js with CLOSED (used when the connector closes for good). */
+  /**
+   * Fails every publish still waiting inside MQTT.js with CLOSED and forgets those messages, so that no
+   * later connection sends them (used when the connector gives up).
+   */
   failPending(): void;
 }
 
@@ -50,12 +54,7 @@ export function createMqttClient(options: ResolvedOptions, logger: Logger): Mqtt
   const clientOptions: IClientOptions = buildMqttOptions(options);
   const client: MqttClient = mqtt.connect(clientOptions);
   const internals = client as unknown as MqttClientInternals;
-  // Kept for the connector's whole life and handed to every reconnect: MQTT.js swaps in empty stores
-  // otherwise, losing every QoS 1/2 message in flight.
-  // `clean: false` stops Store.close() from nulling them (it would break them for the next reconnect);
-  // for clean sessions, end() replaces them with empty ones instead.
-  let incomingStore = new mqtt.Store({ clean: false });
-  let outgoingStore = new mqtt.Store({ clean: false });
+  const stores = new SessionStores(options.clean);
   const sender = createPublishSender(client);
 
   // With reconnectPeriod 0 and clean sessions, MQTT.js fails the callbacks of in-flight QoS 1/2 publishes
@@ -132,7 +131,7 @@ export function createMqttClient(options: ResolvedOptions, logger: Logger): Mqtt
           client.on('close', onClose);
           Object.assign(client.options, endpointOptions(broker), credentials);
           socketOpen = true;
-          client.reconnect({ incomingStore, outgoingStore });
+          client.reconnect(stores.current);
           if (options.noDelay) internals.stream?.setNoDelay?.(true);
         })
         .catch((error: unknown) => {
@@ -173,11 +172,8 @@ export function createMqttClient(options: ResolvedOptions, logger: Logger): Mqtt
         // Fail what MQTT.js still holds first: a graceful end() would otherwise wait for every ack.
         flushAll();
         const finish = () => {
-          if (options.clean) {
-            // A clean session keeps nothing across disconnect(): do not re-send old messages on a later connect().
-            incomingStore = new mqtt.Store({ clean: false });
-            outgoingStore = new mqtt.Store({ clean: false });
-          }
+          // What disconnect() rejected must not be sent by a later connect().
+          stores.forgetRejected();
           resolve();
         };
         // Nothing to end while waiting between attempts: MQTT.js would wait for a 'close' that already happened.
@@ -193,7 +189,10 @@ export function createMqttClient(options: ResolvedOptions, logger: Logger): Mqtt
           finish();
         });
       }),
-    failPending: () => flushAll(),
+    failPending: () => {
+      flushAll();
+      stores.forgetRejected();
+    },
     subscribe(requests) {
       return new Promise<number[]>((resolve, reject) => {
         const map = Object.fromEntries(

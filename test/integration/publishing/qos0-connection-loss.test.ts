@@ -6,24 +6,24 @@
  */
 import { filter, firstValueFrom, timeout } from 'rxjs';
 import { MqttConnector, type PublishResult } from '../../../src/index';
-import { startAedes, type EmbeddedBroker } from '../../support/aedes';
-import { startFaultProxy, type FaultProxy } from '../../support/fault-proxy';
-import { rawSubscriber, type RawSubscriber } from './helpers/raw-subscriber';
+import type { FaultProxy } from '../../support/fault-proxy';
+import { eventually } from './helpers/eventually';
+import { startProxiedBroker, type ProxiedBroker } from './helpers/proxied-broker';
+import type { RawSubscriber } from './helpers/raw-subscriber';
 
 const COUNT = 400;
 const PAYLOAD = new Uint8Array(64 * 1024).fill(0x61);
 const MAX_PENDING_WRITES = 100;
 
 describe('QoS 0 publishes in the middle of a write when the connection dies', () => {
-  let broker: EmbeddedBroker;
   let proxy: FaultProxy;
   let subscriber: RawSubscriber;
+  let setup: ProxiedBroker;
   let connector: MqttConnector;
 
   beforeEach(async () => {
-    broker = await startAedes();
-    proxy = await startFaultProxy('127.0.0.1', broker.port);
-    subscriber = await rawSubscriber(broker.url, 'wedge/#', 0);
+    setup = await startProxiedBroker('wedge/#', 0);
+    ({ proxy, subscriber } = setup);
     connector = new MqttConnector({
       mqttBroker: proxy.url,
       throttleInterval: 0,
@@ -37,19 +37,8 @@ describe('QoS 0 publishes in the middle of a write when the connection dies', ()
 
   afterEach(async () => {
     await connector.disconnect({ flush: false });
-    await subscriber.end();
-    await proxy.close();
-    await broker.close();
+    await setup.close();
   });
-
-  /** Polls `check` every 5 ms until it holds; fails after `ms`. */
-  async function eventually(check: () => boolean, ms = 10_000): Promise<void> {
-    const started = Date.now();
-    while (!check()) {
-      if (Date.now() - started > ms) throw new Error(`condition not met within ${ms} ms`);
-      await new Promise((resolve) => setTimeout(resolve, 5));
-    }
-  }
 
   it('settles every publish, frees the window, and QoS 0 works again after the reconnect', async () => {
     proxy.stall(); // the "broker" stops reading: the client's socket buffers fill up
