@@ -137,7 +137,14 @@ export interface TlsOptions {
   ALPNProtocols?: string[];
 }
 
-/** Overflow policy of the offline queue: refuse the new publish, drop the oldest queued one, or drop the new one. */
+/**
+ * Overflow policy of the offline queue. Whatever it turns away rejects with `QUEUE_FULL`.
+ * - `'error'`: the new publish is refused — an error for the caller to handle (back-pressure).
+ * - `'dropNewest'`: the new publish is dropped (as Kotlin's `DROP_LATEST`); the queue keeps the same
+ *   messages as with `'error'`, but dropping is the configured behaviour: the rejection is marked handled,
+ *   so a publish nobody awaits raises no `unhandledRejection`.
+ * - `'dropOldest'`: the oldest waiting publishes are dropped to make room (rejections marked handled too).
+ */
 export type OverflowPolicy = 'error' | 'dropOldest' | 'dropNewest';
 
 /** Pacing mode: `'spaced'` sends every message (default); `'latest'` sends only the newest per topic per window. */
@@ -181,7 +188,7 @@ export interface MqttConnectorOptions {
   topicThrottle?: TopicThrottle;
   /** Bounds of the offline queue (publishes waiting for a connection). Default 100,000 messages / 64 MiB. */
   maxQueued?: Partial<QueueLimits>;
-  /** When the offline queue is full: `'error'` (default: reject the new publish), `'dropOldest'`, `'dropNewest'`. All dropped publishes reject with `QUEUE_FULL`. */
+  /** When the offline queue is full: `'error'` (default: refuse the new publish), `'dropNewest'`, `'dropOldest'`; see {@link OverflowPolicy}. All of them reject with `QUEUE_FULL`. */
   overflow?: OverflowPolicy;
   /** Encoder for messages that are not bytes (e.g. MessagePack); default: strings as UTF-8, other values as JSON. */
   encoder?: Encoder | EncoderSpec;

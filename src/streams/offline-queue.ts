@@ -2,15 +2,27 @@
  * The bounds of everything accepted but not yet handed to MQTT.js (invariant 8: no unbounded memory):
  * publishes waiting while the connection is down, and publishes waiting for their pacing slot or for
  * room in the in-flight window. The waiting jobs themselves sit in their lanes' ring buffers (see
- * pacing.ts); this class counts them (messages and payload bytes), applies the overflow policy, and for
- * `'dropOldest'` remembers the arrival order across lanes.
+ * pacing.ts); this class counts them (messages and payload bytes), applies the overflow policy, settles
+ * what the policy turns away (QUEUE_FULL), and for `'dropOldest'` remembers the arrival order across
+ * lanes.
+ *
+ * The policies, as in Kotlin's `BufferOverflow` / Reactor's `BufferOverflowStrategy`:
+ * - `'error'`: overflow is an error for the caller to handle — the new publish is refused; its promise
+ *   rejects like any failure (back-pressure: slow down or retry later).
+ * - `'dropNewest'` (DROP_LATEST): the value being added is dropped; the queue stays as it is.
+ * - `'dropOldest'` (DROP_OLDEST): the oldest waiting values are dropped to make room for the new one.
+ * `'error'` and `'dropNewest'` keep the same messages; they differ in what the overflow means. With a drop
+ * policy, dropping is the configured behaviour, not a failure of the caller's: a dropped publish still
+ * rejects with QUEUE_FULL for whoever awaits it, but that rejection is marked handled, so a publish
+ * nobody awaited (fire-and-forget telemetry) does not raise `unhandledRejection`, which ends a Node
+ * process. Under `'error'` it does, like any other unhandled failure.
  *
  * @internal
  */
 import { QueueFullError } from '../connector/errors.js';
 import type { OverflowPolicy } from '../connector/types.js';
 import type { PublishJob } from './publish-job.js';
-import type { QueueLimits } from './publish-types.js';
+import type { PublishLog, QueueLimits } from './publish-types.js';
 import { RingDeque } from './ring-deque.js';
 
 /** Default bounds: 100,000 messages, 64 MiB of payload. */
@@ -19,8 +31,22 @@ export const DEFAULT_QUEUE_LIMITS: QueueLimits = Object.freeze({
   bytes: 64 * 1024 * 1024,
 });
 
-/** Called for each waiting job the `'dropOldest'` policy evicts; the job is no longer counted. */
-export type Evict = (job: PublishJob, error: QueueFullError) => void;
+/** What the queue needs from the pipeline. */
+export interface QueueHost {
+  /** Takes a waiting job out of its lane: `'dropOldest'` evicts it (the queue then settles it). */
+  remove(job: PublishJob): void;
+  readonly log: PublishLog;
+}
+
+/** What the warning at the start of an overflow episode says, per policy. */
+const OVERFLOW_WARNING: Record<OverflowPolicy, string> = {
+  error: 'Offline queue full: refusing new publishes (QUEUE_FULL)',
+  dropNewest: 'Offline queue full: dropping new publishes (QUEUE_FULL)',
+  dropOldest: 'Offline queue full: dropping the oldest waiting publishes (QUEUE_FULL)',
+};
+
+/** Marks a dropped publish's rejection as handled (see the module comment). */
+const ignore = (): void => undefined;
 
 /** Counts waiting jobs against {@link QueueLimits} and applies the {@link OverflowPolicy}. */
 export class OfflineQueue {
@@ -28,11 +54,14 @@ export class OfflineQueue {
   private totalBytes = 0;
   /** Arrival order of counted jobs, only kept for `'dropOldest'`; entries no longer counted are skipped. */
   private readonly arrival: RingDeque<PublishJob> | undefined;
+  /** True from the first publish turned away until one is admitted without dropping another. */
+  private overflowing = false;
+  private evictions = 0;
 
   constructor(
     private readonly limits: QueueLimits,
     private readonly policy: OverflowPolicy,
-    private readonly evict: Evict,
+    private readonly host: QueueHost,
   ) {
     this.arrival = policy === 'dropOldest' ? new RingDeque<PublishJob>() : undefined;
   }
@@ -48,32 +77,22 @@ export class OfflineQueue {
   }
 
   /**
-   * Counts `job` in. Returns the error to reject it with when the policy refuses it (then it is not
-   * counted); under `'dropOldest'` evicts the oldest waiting jobs first, as many as needed.
+   * Counts `job` in, applying the overflow policy when it does not fit (under `'dropOldest'`, the oldest
+   * waiting jobs are evicted and settled first, as many as needed). Returns false when `job` itself was
+   * turned away: it is then settled with QUEUE_FULL and gone.
    */
-  admit(job: PublishJob): QueueFullError | undefined {
-    const size = job.payload.byteLength;
-    if (size > this.limits.bytes) {
-      return new QueueFullError(
-        `The message (${size} bytes) is larger than the whole offline queue allows (maxQueued.bytes = ${this.limits.bytes})`,
-      );
+  admit(job: PublishJob): boolean {
+    const evictions = this.evictions;
+    const refusal = this.refusal(job.payload.byteLength);
+    if (refusal === undefined) {
+      if (this.evictions === evictions) this.overflowing = false;
+      this.countIn(job);
+      return true;
     }
-    if (this.overflows(size)) {
-      if (this.policy !== 'dropOldest')
-        return this.fullError(this.policy === 'error' ? 'refused' : 'dropped (dropNewest)');
-      this.evictFor(size);
-      if (this.overflows(size)) return this.fullError('refused'); // only with maxQueued.messages = 0
-    }
-    this.messages++;
-    this.totalBytes += size;
-    job.queued = true;
-    if (this.arrival) {
-      this.arrival.push(job);
-      // Jobs that left out of arrival order (other lanes, timeouts) stay as skipped entries: compact
-      // once they outnumber the live ones, so the deque stays O(count) (amortised O(1) per job).
-      if (this.arrival.size > 2 * this.messages + 1024) this.arrival.retain((queued) => queued.queued);
-    }
-    return undefined;
+    this.overflowed(job);
+    job.phase = 'gone';
+    this.drop(job, refusal);
+    return false;
   }
 
   /** `job` stopped waiting (sent or removed): it no longer counts. Idempotent. */
@@ -91,6 +110,35 @@ export class OfflineQueue {
     this.arrival?.clear();
   }
 
+  /** Makes room for `size` bytes as the policy says; the error to turn the new job away with, if any. */
+  private refusal(size: number): QueueFullError | undefined {
+    if (size > this.limits.bytes) {
+      return new QueueFullError(
+        `The message (${size} bytes) is larger than the whole offline queue allows (maxQueued.bytes = ${this.limits.bytes})`,
+      );
+    }
+    if (!this.overflows(size)) return undefined;
+    if (this.policy === 'error') return this.fullError("publish refused (overflow policy 'error')");
+    if (this.policy === 'dropNewest') {
+      return this.fullError("the new publish was dropped (overflow policy 'dropNewest')");
+    }
+    this.evictFor(size);
+    // Still no room only with maxQueued.messages = 0: nothing can wait at all.
+    return this.overflows(size) ? this.fullError('publish refused: nothing may wait') : undefined;
+  }
+
+  private countIn(job: PublishJob): void {
+    this.messages++;
+    this.totalBytes += job.payload.byteLength;
+    job.queued = true;
+    if (this.arrival) {
+      this.arrival.push(job);
+      // Jobs that left out of arrival order (other lanes, timeouts) stay as skipped entries: compact
+      // once they outnumber the live ones, so the deque stays O(count) (amortised O(1) per job).
+      if (this.arrival.size > 2 * this.messages + 1024) this.arrival.retain((queued) => queued.queued);
+    }
+  }
+
   private overflows(size: number): boolean {
     return this.messages + 1 > this.limits.messages || this.totalBytes + size > this.limits.bytes;
   }
@@ -100,19 +148,46 @@ export class OfflineQueue {
       const oldest = this.arrival.shift();
       if (oldest === undefined) return;
       if (!oldest.queued) continue;
+      this.evictions++;
+      this.overflowed(oldest);
       this.leave(oldest);
-      this.evict(
+      this.host.remove(oldest);
+      this.drop(
         oldest,
         new QueueFullError(
-          `Dropped from the full offline queue to make room for newer messages (overflow policy dropOldest; maxQueued = ${this.describeLimits()})`,
+          `Dropped from the full offline queue to make room for newer messages (overflow policy 'dropOldest'; maxQueued = ${this.describeLimits()})`,
         ),
       );
     }
   }
 
+  /** Warns once per overflow episode (not once per publish), and notes each drop at debug level. */
+  private overflowed(job: PublishJob): void {
+    if (!this.overflowing) {
+      this.overflowing = true;
+      this.host.log('warn', OVERFLOW_WARNING[this.policy], {
+        policy: this.policy,
+        queued: this.messages,
+        queuedBytes: this.totalBytes,
+        topic: job.topic,
+      });
+    }
+    if (this.policy !== 'error') {
+      this.host.log('debug', 'Offline queue full: dropped a publish', {
+        policy: this.policy,
+        topic: job.topic,
+      });
+    }
+  }
+
+  private drop(job: PublishJob, error: QueueFullError): void {
+    job.fail(error);
+    if (this.policy !== 'error') job.promise.catch(ignore);
+  }
+
   private fullError(what: string): QueueFullError {
     return new QueueFullError(
-      `The offline queue is full (${this.messages} messages, ${this.totalBytes} bytes; maxQueued = ${this.describeLimits()}): publish ${what}`,
+      `The offline queue is full (${this.messages} messages, ${this.totalBytes} bytes; maxQueued = ${this.describeLimits()}): ${what}`,
     );
   }
 

@@ -7,7 +7,7 @@
  * @internal
  */
 import { asyncScheduler, type SchedulerLike } from 'rxjs';
-import { type MqttConnectorError, type QueueFullError, TimeoutError } from '../connector/errors.js';
+import { type MqttConnectorError, TimeoutError } from '../connector/errors.js';
 import { HandOver } from './hand-over.js';
 import type { LaneHost, QueueLane } from './lanes.js';
 import { OfflineQueue } from './offline-queue.js';
@@ -53,7 +53,6 @@ export class PublishPipeline {
   /** Set by close(): new publishes reject with it. */
   private closedWith: MqttConnectorError | undefined;
   private flushDone: (() => void) | undefined;
-  private overflowing = false;
 
   /** Observability hook: told of every publish that passed validation. */
   private readonly onAccepted: PublishPipelineOptions['onAccepted'];
@@ -71,9 +70,10 @@ export class PublishPipeline {
     this.onSettled = options.onSettled;
     this.context = settings.context;
     this.pacing = settings.pacing;
-    this.queue = new OfflineQueue(settings.limits, settings.overflow, (job, error) =>
-      this.evicted(job, error),
-    );
+    this.queue = new OfflineQueue(settings.limits, settings.overflow, {
+      remove: (job) => this.removeWaiting(job),
+      log: this.log,
+    });
     this.handOver = new HandOver(port, settings, this.log, () => {
       this.wakeBlocked();
       this.checkFlush();
@@ -192,7 +192,7 @@ export class PublishPipeline {
         job.holder = undefined;
         this.handOver.send(job);
       },
-      admit: (job) => this.admit(job),
+      admit: (job) => this.queue.admit(job),
       blocked: (lane) => {
         lane.blocked = true;
         this.blockedLanes.push(lane);
@@ -203,21 +203,6 @@ export class PublishPipeline {
       },
       idle: (lane) => this.router.release(lane),
     };
-  }
-
-  private admit(job: PublishJob): boolean {
-    const refusal = this.queue.admit(job);
-    if (refusal === undefined) {
-      this.overflowing = false;
-      return true;
-    }
-    if (!this.overflowing) {
-      this.overflowing = true; // warn once per episode, not once per refused publish
-      this.log('warn', 'Offline queue full: refusing publishes', { ...this.counts(), topic: job.topic });
-    }
-    job.phase = 'gone';
-    job.fail(refusal);
-    return false;
   }
 
   /** Window room was freed: let each lane that waited for it try again (each at most once). */
@@ -257,12 +242,6 @@ export class PublishPipeline {
     job.holder = undefined;
   }
 
-  private evicted(job: PublishJob, error: QueueFullError): void {
-    this.removeWaiting(job);
-    this.log('debug', 'Offline queue full: dropped the oldest publish', { topic: job.topic });
-    job.fail(error);
-  }
-
   private isDrained(): boolean {
     return this.queue.count === 0 && this.handOver.pending === 0;
   }
@@ -299,9 +278,5 @@ export class PublishPipeline {
       job.holder = undefined;
       job.fail(error);
     }
-  }
-
-  private counts(): Record<string, number> {
-    return { queued: this.queue.count, queuedBytes: this.queue.bytes, inFlight: this.handOver.inFlight };
   }
 }

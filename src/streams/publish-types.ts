@@ -141,9 +141,11 @@ export interface PublishPipelineOptions {
   /** Bounds of the offline queue; see {@link QueueLimits}. Default 100,000 messages / 64 MiB. */
   maxQueued?: Partial<QueueLimits>;
   /**
-   * What happens when a publish would exceed `maxQueued`: `'error'` (default) and `'dropNewest'` reject
-   * the new publish with `QUEUE_FULL`; `'dropOldest'` rejects the oldest waiting ones with `QUEUE_FULL`
-   * to make room. A single message larger than `maxQueued.bytes` is always refused.
+   * What happens when a publish would exceed `maxQueued`: `'error'` (default) refuses the new publish;
+   * `'dropNewest'` drops it (the queue stays as it is, but the rejection is marked handled: dropping is
+   * the configured behaviour); `'dropOldest'` drops the oldest waiting ones to make room (marked handled
+   * too). Each of them rejects with `QUEUE_FULL`. A single message larger than `maxQueued.bytes` is never
+   * queued.
    */
   overflow?: OverflowPolicy;
   /**

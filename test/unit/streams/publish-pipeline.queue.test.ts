@@ -140,6 +140,53 @@ describe('PublishPipeline offline queue: overflow', () => {
     expect(sent).toEqual(['aaaa', 'bbbb', 'cccc']);
   });
 
+  it.each(['dropNewest', 'dropOldest'] as const)(
+    "'%s': a dropped publish nobody awaits raises no unhandled rejection; awaiting it still gives QUEUE_FULL",
+    async (overflow) => {
+      const clock = new VirtualClock();
+      const { pipeline } = createPipeline(clock.scheduler, { overflow, maxQueued: { messages: 1 } });
+      // Fire and forget (telemetry): no handler on any of them. Jest fails a test in which a rejection
+      // goes unhandled, so this test passing is the check; under 'error' the same code would fail it.
+      const promises = ['a', 'b', 'c'].map((v) => pipeline.publish('t', v));
+      await clock.advance(0);
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      pipeline.resume();
+      const codes = await outcomes(promises);
+      expect(codes).toEqual(
+        overflow === 'dropNewest'
+          ? ['ok:written', 'QUEUE_FULL', 'QUEUE_FULL']
+          : ['QUEUE_FULL', 'QUEUE_FULL', 'ok:written'],
+      );
+    },
+  );
+
+  it.each([
+    ['error', 'Offline queue full: refusing new publishes (QUEUE_FULL)', 0],
+    ['dropNewest', 'Offline queue full: dropping new publishes (QUEUE_FULL)', 3],
+    ['dropOldest', 'Offline queue full: dropping the oldest waiting publishes (QUEUE_FULL)', 3],
+  ] as const)(
+    "'%s' warns once per overflow episode, saying what it does",
+    async (overflow, warning, debugs) => {
+      const clock = new VirtualClock();
+      const log = jest.fn();
+      const { pipeline } = createPipeline(clock.scheduler, { overflow, maxQueued: { messages: 2 }, log });
+      const promises = ['a', 'b', 'c', 'd', 'e'].map((v) => pipeline.publish('t', v));
+      pipeline.resume(); // the queue empties: the episode is over
+      const later = ['f', 'g', 'h'].map((v) => pipeline.publish('t', v)); // sent at once, no overflow
+      pipeline.pause();
+      const again = ['i', 'j', 'k'].map((v) => pipeline.publish('t', v)); // a second episode
+      pipeline.resume();
+      await outcomes([...promises, ...later, ...again]);
+      const warnings = log.mock.calls.filter(([level]) => level === 'warn');
+      expect(warnings.map(([, message]) => message)).toEqual([warning, warning]);
+      expect(warnings[0]?.[2]).toMatchObject({ policy: overflow, queued: 2, topic: 't' });
+      // drop policies also note each drop at debug level (3 in the first episode, 1 in the second)
+      expect(log.mock.calls.filter(([level]) => level === 'debug')).toHaveLength(
+        debugs === 0 ? 0 : debugs + 1,
+      );
+    },
+  );
+
   it('refuses a single message larger than maxQueued.bytes without evicting anything', async () => {
     const clock = new VirtualClock();
     const { pipeline } = createPipeline(clock.scheduler, { overflow: 'dropOldest', maxQueued: { bytes: 8 } });
