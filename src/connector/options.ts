@@ -62,6 +62,9 @@ const OWNED_MQTT_OPTIONS = [
   'protocol',
   'path',
   'reconnectOnConnackError',
+  // Set from `tls.rejectUnauthorized` (default true): through the escape hatch it would be overridden
+  // silently, or (if honoured) turn certificate checks off in a place that security reviews do not look.
+  'rejectUnauthorized',
 ] as const;
 
 const KNOWN_OPTIONS = new Set<string>([
@@ -283,7 +286,8 @@ function validateEscapeHatch(mqtt: Partial<IClientOptions> | undefined): Partial
   if (owned.length > 0) {
     throw new InvalidOptionsError(
       `mqtt.${owned.join(', mqtt.')} cannot be set through the escape hatch: the connector manages ` +
-        `${owned.length > 1 ? 'them' : 'it'} (use the connector's own options instead)`,
+        `${owned.length > 1 ? 'them' : 'it'} (use the connector's own options instead` +
+        `${owned.includes('rejectUnauthorized') ? ': tls.rejectUnauthorized' : ''})`,
     );
   }
   return mqtt as Partial<IClientOptions>;
