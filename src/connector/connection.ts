@@ -26,6 +26,10 @@ const SETTLED: readonly ConnectionStatus[] = ['connected', 'failed', 'disconnect
 export class Connection {
   private readonly stateSubject: BehaviorSubject<ConnectionState>;
   private loop: Subscription | undefined;
+  /** The running stop(), shared by the calls made while it runs. */
+  private stopping: Promise<void> | undefined;
+  /** Counts stop() calls: a connect() waiting for a stop is cancelled by any later one. */
+  private stopCalls = 0;
 
   /** Replays the current state to each subscriber, then every change once. */
   readonly state$: Observable<ConnectionState>;
@@ -52,9 +56,22 @@ export class Connection {
 
   /**
    * Starts the connection loop unless it runs already (or restarts it with `force`), then resolves true
-   * once connected, false once it failed or was disconnected.
+   * once connected, false once it failed or was disconnected. `beforeStart` runs first (the facade
+   * reopens its publish pipeline there).
+   *
+   * While {@link Connection.stop} runs, the call waits for it to finish and then connects, so calls take
+   * effect in call order; a `stop()` called meanwhile cancels it (it resolves false without connecting).
    */
-  connect(force: boolean): Promise<boolean> {
+  connect(force: boolean, beforeStart: () => void = () => undefined): Promise<boolean> {
+    const stopping = this.stopping;
+    if (stopping) {
+      const stopCalls = this.stopCalls;
+      return stopping.then(
+        () => (stopCalls === this.stopCalls ? this.connect(force, beforeStart) : false),
+        () => false,
+      );
+    }
+    beforeStart();
     const { status } = this.state;
     if (status === 'connected' && !force) return Promise.resolve(true);
     const running = status === 'connecting' || status === 'reconnecting' || status === 'connected';
@@ -67,12 +84,38 @@ export class Connection {
     );
   }
 
-  /** Ends the connection for good (DISCONNECT when connected), cancels pending attempts; state `disconnected`. */
-  async stop(): Promise<void> {
+  /**
+   * Ends the connection for good: runs `prepare` (the facade flushes and closes its publish pipeline
+   * there), then sends DISCONNECT when connected, closes the socket and cancels pending attempts; state
+   * `disconnected`, emitted once. Calls made while one runs share it (and its `prepare`).
+   */
+  stop(prepare: () => Promise<void> = () => Promise.resolve()): Promise<void> {
+    this.stopCalls += 1;
+    if (!this.stopping) {
+      this.stopping = this.runStop(prepare).finally(() => {
+        this.stopping = undefined;
+      });
+    }
+    return this.stopping;
+  }
+
+  private async runStop(prepare: () => Promise<void>): Promise<void> {
+    try {
+      await prepare();
+    } finally {
+      await this.endLoop();
+    }
+  }
+
+  private async endLoop(): Promise<void> {
     if (this.state.status === 'disconnected' && !this.loop) return;
-    await this.client.end(false);
+    // end() first: it marks the close as ours, so cancelling the loop's attempt leaves the graceful
+    // DISCONNECT alone; cancelling the loop at once means no pending retry can start while end() runs.
+    const ended = this.client.end(false);
     this.loop?.unsubscribe();
     this.loop = undefined;
+    await ended;
+    if (this.state.status === 'disconnected') return;
     this.setState({
       status: 'disconnected',
       attempt: 0,

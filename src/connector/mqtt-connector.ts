@@ -16,6 +16,7 @@ import { Connection } from './connection.js';
 import type { ConnectorEvent, ConnectorMetrics } from './events.js';
 import { Observability } from './observability.js';
 import { wireDataPaths } from './data-paths.js';
+import { checkDisconnectOptions, flushThenClose } from './disconnect-flush.js';
 import { ClosedError, InvalidOptionsError, type MqttConnectorError } from './errors.js';
 import { Logger } from './logger.js';
 import { type MqttClientHandle, createMqttClient } from './mqtt-client.js';
@@ -41,7 +42,7 @@ export interface DisconnectOptions {
    * for at most `timeout` ms; whatever is left then rejects with `CLOSED`. With false, it all rejects at once.
    */
   flush?: boolean;
-  /** Upper bound of the flush, in ms. Default: the `disconnectTimeout` option (5000). */
+  /** Upper bound of the flush, in ms (`Infinity`: none). Default: the `disconnectTimeout` option (5000). */
   timeout?: number;
 }
 
@@ -148,35 +149,34 @@ export class MqttConnector {
   /**
    * Connects, retrying with backoff (see `reconnectInterval`, `maxReconnectAttempts`). Resolves true once
    * connected (at once when already connected), false when the connector gives up (attempts exhausted,
-   * credentials refused) or `disconnect()` is called meanwhile. Never rejects.
+   * credentials refused) or `disconnect()` is called meanwhile. Never rejects. Called while `disconnect()`
+   * runs, it waits for it, then connects (until then, publishes reject with `CLOSED`).
    *
    * @param forceReconnect - drop the current connection (if any) and make a fresh one.
    */
   connect(forceReconnect = false): Promise<boolean> {
-    this.pipeline.reopen();
-    return this.connection.connect(forceReconnect);
+    return this.connection.connect(forceReconnect, () => this.pipeline.reopen());
   }
 
   /**
    * Ends the connection: by default first sends what is queued and waits for acks (see
    * {@link DisconnectOptions}), then rejects what is left with `CLOSED`, sends DISCONNECT, closes the socket
-   * and cancels pending attempts. Idempotent, works from every state, leaves the state `disconnected`.
-   * Subscriptions stay registered and resume after a later `connect()`.
+   * and cancels pending attempts. Idempotent, works from every state, leaves the state `disconnected`
+   * (emitted once). Calls made while one runs return the same promise (their options are not used), and
+   * cancel a `connect()` that waits for it. Subscriptions stay registered and resume after a later `connect()`.
+   *
+   * @returns rejects with `INVALID_ARGUMENT` (and does nothing) when an option is invalid.
    */
-  async disconnect(options: DisconnectOptions = {}): Promise<void> {
-    const closed = new ClosedError('disconnect() was called');
-    const flush = (options.flush ?? true) && this.isConnected();
-    if (flush) {
-      const timeout = options.timeout ?? this.disconnectTimeout;
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      await Promise.race([
-        this.pipeline.close(closed, { flush: true }),
-        new Promise<void>((resolve) => (timer = setTimeout(resolve, timeout))),
-      ]);
-      clearTimeout(timer);
-    }
-    await this.pipeline.close(closed);
-    await this.connection.stop();
+  disconnect(options: DisconnectOptions = {}): Promise<void> {
+    const invalid = checkDisconnectOptions(options);
+    if (invalid) return Promise.reject(invalid);
+    return this.connection.stop(() =>
+      flushThenClose(this.pipeline, {
+        flush: (options.flush ?? true) && this.isConnected(),
+        timeout: options.timeout ?? this.disconnectTimeout,
+        scheduler: this.scheduler,
+      }),
+    );
   }
 
   /**

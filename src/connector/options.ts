@@ -62,6 +62,9 @@ const OWNED_MQTT_OPTIONS = [
   'protocol',
   'path',
   'reconnectOnConnackError',
+  // Set from `tls.rejectUnauthorized` (default true): through the escape hatch it would be overridden
+  // silently, or (if honoured) turn certificate checks off in a place that security reviews do not look.
+  'rejectUnauthorized',
 ] as const;
 
 const KNOWN_OPTIONS = new Set<string>([
@@ -154,7 +157,12 @@ export function resolveOptions(
   if (options.logger !== undefined && typeof options.logger !== 'function') {
     throw new InvalidOptionsError('logger must be a function (entry) => void');
   }
-  const initialDelay = duration(options.reconnectInterval, 'reconnectInterval', 5000);
+  // At least 1 ms: 0 would make every retry immediate, a tight loop against the broker (forever with the
+  // default maxReconnectAttempts -1, and on every accept-then-drop, such as a client id taken over).
+  const initialDelay = duration(options.reconnectInterval, 'reconnectInterval', 5000, {
+    min: 1,
+    why: '0 would retry at once, in a tight loop',
+  });
   const maxDelay = duration(options.maxReconnectInterval, 'maxReconnectInterval', 120_000);
   if (maxDelay < initialDelay) {
     throw new InvalidOptionsError(
@@ -215,11 +223,16 @@ export function positiveInteger(value: unknown, name: string, fallback: number):
   return value;
 }
 
-function duration(value: unknown, name: string, fallback: number): number {
+function duration(
+  value: unknown,
+  name: string,
+  fallback: number,
+  { min = 0, why }: { min?: number; why?: string } = {},
+): number {
   if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < min) {
     throw new InvalidOptionsError(
-      `${name} must be a finite number of milliseconds >= 0, got ${String(value)}`,
+      `${name} must be a finite number of milliseconds >= ${min}${why ? ` (${why})` : ''}, got ${String(value)}`,
     );
   }
   return value;
@@ -273,7 +286,8 @@ function validateEscapeHatch(mqtt: Partial<IClientOptions> | undefined): Partial
   if (owned.length > 0) {
     throw new InvalidOptionsError(
       `mqtt.${owned.join(', mqtt.')} cannot be set through the escape hatch: the connector manages ` +
-        `${owned.length > 1 ? 'them' : 'it'} (use the connector's own options instead)`,
+        `${owned.length > 1 ? 'them' : 'it'} (use the connector's own options instead` +
+        `${owned.includes('rejectUnauthorized') ? ': tls.rejectUnauthorized' : ''})`,
     );
   }
   return mqtt as Partial<IClientOptions>;

@@ -164,7 +164,7 @@ export interface MqttConnectorOptions {
   mqttPort?: number;
   /** Client identifier; default `mqtt_connector_<8 hex>`. */
   clientId?: string;
-  /** First backoff delay after a failure, in ms. Default 5000. */
+  /** First backoff delay after a failure, in ms: at least 1 (0 would retry in a tight loop). Default 5000. */
   reconnectInterval?: number;
   /** Upper bound of the backoff delay, in ms. Default 120000. */
   maxReconnectInterval?: number;

@@ -22,3 +22,11 @@ export async function startAedes(
     close: { value: () => broker.stop() },
   }) as EmbeddedBroker;
 }
+
+/** aedes's `authenticate` hook. */
+export type AuthHook = NonNullable<AedesOptions['authenticate']>;
+
+/** The error an `authenticate` hook passes to make aedes refuse with this CONNACK return code. */
+export function refusal(returnCode: number): Error & { returnCode: number } {
+  return Object.assign(new Error('refused'), { returnCode });
+}

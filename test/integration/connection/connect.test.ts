@@ -1,6 +1,5 @@
 import { createServer, type Server, type AddressInfo } from 'node:net';
 import { firstValueFrom, filter } from 'rxjs';
-import type { AedesOptions } from 'aedes';
 import mqtt from 'mqtt';
 import {
   MqttConnector,
@@ -9,16 +8,19 @@ import {
   type LogEntry,
   type MqttConnectorOptions,
 } from '../../../src/index';
-import { startAedes, type EmbeddedBroker } from '../../support/aedes';
-
-type AuthHook = NonNullable<AedesOptions['authenticate']>;
-const refuse = (returnCode: number) => Object.assign(new Error('refused'), { returnCode });
+import type { MqttConnectorInternals } from '../../../src/connector/mqtt-connector';
+import { type AuthHook, type EmbeddedBroker, refusal as refuse, startAedes } from '../../support/aedes';
+import { countClientSockets } from '../../support/client-sockets';
+import { TrackingScheduler } from '../../support/tracking-scheduler';
 
 describe('connection against aedes', () => {
   let broker: EmbeddedBroker;
   const connectors: MqttConnector[] = [];
-  const make = (options: MqttConnectorOptions = {}) => {
-    const connector = new MqttConnector({ mqttBroker: broker.url, reconnectInterval: 20, ...options });
+  const make = (options: MqttConnectorOptions = {}, internals?: MqttConnectorInternals) => {
+    const connector = new MqttConnector(
+      { mqttBroker: broker.url, reconnectInterval: 20, ...options },
+      internals,
+    );
     connectors.push(connector);
     return connector;
   };
@@ -66,13 +68,14 @@ describe('connection against aedes', () => {
       attempts += 1;
       done(refuse(4), false);
     });
-    const connector = make({ username: 'bob', password: 'wrong' });
+    const scheduler = new TrackingScheduler();
+    const connector = make({ username: 'bob', password: 'wrong' }, { scheduler });
     await expect(connector.connect()).resolves.toBe(false);
     expect(connector.state.status).toBe('failed');
     expect(connector.state.error).toBeInstanceOf(ConnectionRefusedError);
     expect(connector.state.error).toMatchObject({ code: 'CONNECTION_REFUSED', reasonCode: 4, fatal: true });
-    await new Promise((r) => setTimeout(r, 150)); // several backoff periods: the broker must see nothing more
     expect(attempts).toBe(1);
+    expect(scheduler.pending).toBe(0); // no backoff wait: nothing can start another attempt
   });
 
   it('retries "server unavailable" and calls the credentials provider before every attempt', async () => {
@@ -120,17 +123,25 @@ describe('connection against aedes', () => {
   it('disconnect() while waiting to retry cancels the wait at once', async () => {
     const counter = await countingServer();
     try {
-      const connector = make({ mqttBroker: `mqtt://127.0.0.1:${counter.port}`, reconnectInterval: 60_000 });
+      const scheduler = new TrackingScheduler();
+      const connector = make(
+        { mqttBroker: `mqtt://127.0.0.1:${counter.port}`, reconnectInterval: 60_000 },
+        { scheduler },
+      );
       const pending = connector.connect();
-      await until(connector, (s) => s.delayMs !== undefined);
-      const started = Date.now();
-      await connector.disconnect();
-      expect(Date.now() - started).toBeLessThan(1000);
-      await expect(pending).resolves.toBe(false);
-      expect(connector.state.status).toBe('disconnected');
-      const before = counter.connections;
-      await new Promise((r) => setTimeout(r, 100));
-      expect(counter.connections).toBe(before);
+      const waiting = await until(connector, (s) => s.delayMs !== undefined);
+      // The backoff wait (30-60 s: the test would time out if disconnect() waited for it).
+      expect(scheduler.pendingDelays()).toContain(waiting.delayMs);
+      const sockets = countClientSockets();
+      try {
+        await connector.disconnect();
+        await expect(pending).resolves.toBe(false);
+        expect(connector.state.status).toBe('disconnected');
+        expect(scheduler.pending).toBe(0); // cancelled: no attempt can follow
+        expect(sockets.count).toBe(0);
+      } finally {
+        sockets.stop();
+      }
     } finally {
       await counter.close();
     }

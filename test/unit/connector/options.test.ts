@@ -21,6 +21,13 @@ describe('resolveOptions', () => {
     expect(resolved.tls).toEqual({});
   });
 
+  it('accepts the smallest reconnect interval, 1 ms, and 0 where 0 means "off"', () => {
+    const resolved = resolveOptions({ reconnectInterval: 1, throttleInterval: 0, keepalive: 0 });
+    expect(resolved.reconnect.initialDelay).toBe(1);
+    expect(resolved.throttleInterval).toBe(0);
+    expect(resolved.keepalive).toBe(0);
+  });
+
   const invalid: [string, MqttConnectorOptions | unknown, RegExp][] = [
     ['null options', null, /options must be an object/],
     ['unknown option', { mqttBrokr: 'x' }, /Unknown option\(s\): mqttBrokr/],
@@ -29,6 +36,12 @@ describe('resolveOptions', () => {
       { reconnectInterval: -1 },
       /reconnectInterval must be a finite number of milliseconds/,
     ],
+    [
+      'zero reconnect interval (a tight retry loop)',
+      { reconnectInterval: 0 },
+      /reconnectInterval must be a finite number of milliseconds >= 1 \(0 would retry at once, in a tight loop\), got 0/,
+    ],
+    ['sub-millisecond reconnect interval', { reconnectInterval: 0.5 }, /reconnectInterval .* >= 1/],
     ['NaN throttle', { throttleInterval: NaN }, /throttleInterval/],
     ['cap below initial', { reconnectInterval: 10, maxReconnectInterval: 5 }, /must not be below/],
     ['bad attempts', { maxReconnectAttempts: -2 }, /maxReconnectAttempts must be an integer >= 0, or -1/],
