@@ -23,10 +23,13 @@ import { filterLevels, type ParsedFilter } from './topic-filter.js';
 import { matchesLevels } from './topic-match.js';
 import type { TopicTrie } from './topic-trie.js';
 
+/** Largest MQTT 5 Subscription Identifier. */
+const MAX_SUBSCRIPTION_ID = 268_435_455;
+
 /** What the table works with. */
 export interface FilterTableDeps {
   readonly trie: TopicTrie<Route>;
-  readonly retained: RetainedCache;
+  readonly retained: RetainedCache<FilterEntry>;
   readonly dispatcher: Dispatcher;
   readonly sync: SubscriptionSync;
   readonly scheduler: SchedulerLike;
@@ -42,6 +45,14 @@ export class FilterTable implements ObserverOwner {
   observerCount = 0;
   private readonly leaving = new Set<FilterEntry>();
   private closed = false;
+  /**
+   * The next Subscription Identifier. Starts at a random value, so that a new process resuming the
+   * session of an earlier one rarely reuses an identifier that one gave another filter.
+   */
+  private nextId = 1 + Math.floor(Math.random() * (MAX_SUBSCRIPTION_ID >> 1));
+  /** Entries with a `$share/` or `$queue/` prefix. */
+  private sharedEntries = 0;
+  private warnedSameRoute = false;
 
   constructor(private readonly deps: FilterTableDeps) {}
 
@@ -57,10 +68,12 @@ export class FilterTable implements ObserverOwner {
     }
     let entry = this.entries.get(parsed.brokerFilter);
     let subscribing = entry === undefined;
+    // The broker holds this subscription already (or was asked for it on this connection).
+    let held = false;
     if (entry === undefined) {
-      entry = new FilterEntry(parsed.brokerFilter, settings);
-      this.entries.set(entry.filter, entry);
+      entry = this.create(parsed, settings);
     } else {
+      held = entry.sentQos !== undefined || entry.ackedQos !== undefined;
       if (!entry.sameOptions(settings)) {
         if (entry.refCount > 0) {
           subscriber.error(conflict(parsed, entry));
@@ -83,10 +96,72 @@ export class FilterTable implements ObserverOwner {
     route.observers = slotWith(route.observers, observer);
     entry.refCount++;
     this.observerCount++;
-    // A new SUBSCRIBE makes the broker send the retained messages itself; otherwise replay the cache.
-    if (!subscribing && settings.replayRetained && entry.retainHandling !== 2)
-      this.deps.dispatcher.replay(observer);
+    // The broker sends the retained messages itself for a new subscription (Retain Handling 0 or 1) and
+    // on every SUBSCRIBE with Retain Handling 0; otherwise (a live filter; a QoS upgrade or new options
+    // with Retain Handling 1) the cache is replayed. Retain Handling 2: neither.
+    const rh = entry.retainHandling;
+    const brokerSends = subscribing && (rh === 0 || (rh === 1 && !held));
+    const { retained, dispatcher } = this.deps;
+    // The subscription starts over: the retained messages it receives next are its state again.
+    if (brokerSends && held) retained.forgetReceiver(entry);
+    observer.since = retained.clock;
+    if (!brokerSends && settings.replayRetained && rh !== 2) {
+      observer.replayed = true;
+      dispatcher.replay(observer);
+    }
     return observer;
+  }
+
+  /**
+   * Warns (once) when two live broker filters route the same filter — `$share/g/a` and `a`, or two share
+   * groups — on a connection without Subscription Identifiers (MQTT 3.1.1): each of their observers then
+   * receives the messages meant for the other too. Checks `parsed` only, or every entry.
+   */
+  warnSameRoutes(parsed?: ParsedFilter): void {
+    if (this.warnedSameRoute || this.sharedEntries === 0) return;
+    const clash = parsed === undefined ? this.anySameRoute() : this.sameRoute(parsed);
+    if (clash === undefined) return;
+    this.warnedSameRoute = true;
+    this.deps.log(
+      'warn',
+      'Two live subscriptions route the same filter and this connection has no subscription identifiers ' +
+        '(MQTT 3.1.1): the observers of each also receive the messages sent for the other',
+      { filters: clash },
+    );
+  }
+
+  private create(parsed: ParsedFilter, settings: ObserverSettings): FilterEntry {
+    const entry = new FilterEntry(parsed.brokerFilter, settings, this.nextId);
+    this.nextId = this.nextId >= MAX_SUBSCRIPTION_ID ? 1 : this.nextId + 1;
+    this.entries.set(entry.filter, entry);
+    if (parsed.shareGroup !== undefined) this.sharedEntries++;
+    const { sync } = this.deps;
+    if (sync.isConnected && !sync.mode.identifiers) this.warnSameRoutes(parsed);
+    return entry;
+  }
+
+  private sameRoute(parsed: ParsedFilter): string[] | undefined {
+    const routes: Route[] = [];
+    // The filter's levels, read as a topic, reach the routes of that very filter (among others).
+    this.deps.trie.match(filterLevels(parsed), routes);
+    const other = routes.find(
+      (route) =>
+        route.filter.routeFilter === parsed.routeFilter && route.entry.filter !== parsed.brokerFilter,
+    );
+    return other === undefined ? undefined : [other.entry.filter, parsed.brokerFilter];
+  }
+
+  private anySameRoute(): string[] | undefined {
+    const shared = new Map<string, string>();
+    for (const entry of this.entries.values()) {
+      const route = slotItems(entry.routes)[0];
+      if (route === undefined || route.filter.shareGroup === undefined) continue;
+      const { routeFilter } = route.filter;
+      const other = this.entries.has(routeFilter) ? routeFilter : shared.get(routeFilter);
+      if (other !== undefined) return [other, entry.filter];
+      shared.set(routeFilter, entry.filter);
+    }
+    return undefined;
   }
 
   /** An observer unsubscribed (its teardown). */
@@ -178,7 +253,9 @@ export class FilterTable implements ObserverOwner {
     entry.removed = true;
     this.cancelLeave(entry);
     this.entries.delete(entry.filter);
+    if (entry.filter.startsWith('$share/') || entry.filter.startsWith('$queue/')) this.sharedEntries--;
     const { trie, retained } = this.deps;
+    retained.forgetReceiver(entry);
     const routes = slotItems(entry.routes);
     const removed = routes.map((route) => filterLevels(route.filter));
     routes.forEach((route, i) => trie.remove(removed[i] as string[], route));
