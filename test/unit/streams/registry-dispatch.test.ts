@@ -1,4 +1,5 @@
 import type { Observable } from 'rxjs';
+import * as v from 'valibot';
 import { z } from 'zod';
 import { DecodeError } from '../../../src/connector/errors';
 import type { MqttMessage } from '../../../src/connector/types';
@@ -389,6 +390,9 @@ describe('payload types (checked by the compiler)', () => {
     const text: Observable<MqttMessage<string>> = registry.observe('t', { decode: 'string' });
     const bytes: Observable<MqttMessage<Uint8Array>> = registry.observe('t', { decode: 'binary' });
     const schema: Observable<MqttMessage<{ celsius: number }>> = registry.observe('t', { decode: Reading });
+    const valibot: Observable<MqttMessage<{ celsius: number }>> = registry.observe('t', {
+      decode: v.object({ celsius: v.number() }),
+    });
     const custom: Observable<MqttMessage<number>> = registry.observe('t', {
       decode: (raw: Uint8Array) => raw.length,
     });
@@ -397,7 +401,7 @@ describe('payload types (checked by the compiler)', () => {
     });
     const untyped: Observable<MqttMessage<unknown>> = registry.observe('t');
     const seen: unknown[] = [];
-    for (const stream of [text, bytes, schema, custom, asserted, untyped] as Observable<
+    for (const stream of [text, bytes, schema, valibot, custom, asserted, untyped] as Observable<
       MqttMessage<unknown>
     >[]) {
       stream.subscribe((message) => seen.push(message.payload));
@@ -406,6 +410,7 @@ describe('payload types (checked by the compiler)', () => {
     expect(seen).toEqual([
       '{"celsius":1}',
       new TextEncoder().encode('{"celsius":1}'),
+      { celsius: 1 },
       { celsius: 1 },
       13,
       { celsius: 1 },
