@@ -25,7 +25,7 @@ import { decode, Decoded, toMessage, type DecodeReporter } from './decoded.js';
 import type { DeliveryContext, FilterEntry, Observer, Route } from './filter-entry.js';
 import { InOrder, type InOrderSink } from './in-order.js';
 import type { IncomingPublish } from './port.js';
-import { sameBytes, type RetainedCache } from './retained-cache.js';
+import { sameBytes, SEEN_BY_ALL, type RetainedCache } from './retained-cache.js';
 import { matchesLevels, NO_PARAMS, paramsOf } from './topic-match.js';
 import { filterLevels } from './topic-filter.js';
 import type { TopicTrie } from './topic-trie.js';
@@ -58,29 +58,35 @@ export class Dispatcher {
     const matched: Route[] = [];
     trie.match(levels, matched);
     const identifiers = publish.properties?.subscriptionIdentifier;
-    if (identifiers !== undefined && matched.length > 1) keepIdentified(matched, identifiers);
+    // Routed by identifiers: only the subscriptions it names got this copy (else: all that match the topic).
+    const identified =
+      identifiers !== undefined && matched.length > 0 && keepIdentified(matched, identifiers);
     const tapped = messages.observed || (matched.length === 0 && unmatched.observed);
     if (matched.length === 0 && !tapped) return;
-    // What the cache held before this message: the stamp of a value this retained message repeats byte
-    // for byte (or -1), and which subscriptions already received a retained message on the topic.
+    // What the cache held before this message: the stamp of a payload this retained message repeats byte
+    // for byte (or -1) and who got that payload, and which subscriptions already received a retained
+    // message on the topic.
     const trusted = this.targets.retainFlagTrusted();
-    let repeated = -1;
-    let receivers: Slot<FilterEntry> = undefined;
+    let before = NOTHING_BEFORE;
     if (matched.length > 0 && (publish.retain || !trusted)) {
       const record = this.targets.retained.get(publish.topic);
+      // Only a retained message on a cached topic needs to know (one small object for it).
       if (publish.retain && record !== undefined) {
-        receivers = record.receivers;
-        if (sameBytes(record.message.payload, publish.payload)) repeated = record.stamp;
+        const repeats = sameBytes(record.message.payload, publish.payload);
+        before = {
+          stamp: repeats ? record.stamp : -1,
+          seenBy: repeats ? record.seenBy : undefined,
+          receivers: record.receivers,
+        };
       }
-      this.keepRetained(publish, matched, trusted, record !== undefined);
+      this.keepRetained(publish, matched, trusted, identified, record !== undefined);
     }
     const decoded = new Decoded(publish, this.targets);
     if (matched.length === 0 && unmatched.observed)
       unmatched.next(decoded.message(AUTO, decoded.outcome(AUTO)));
     if (messages.observed) messages.next(decoded.message(AUTO, decoded.outcome(AUTO)));
     for (const route of matched) {
-      if (route.observers !== undefined)
-        this.deliverToRoute(route, decoded, levels, trusted, repeated, receivers);
+      if (route.observers !== undefined) this.deliverToRoute(route, decoded, levels, trusted, before);
     }
   }
 
@@ -105,26 +111,30 @@ export class Dispatcher {
    * Delivers to the observers of one route. A retained message is one of two kinds: the retained state
    * sent because the subscription was made, or (when the flag is trusted) a live publish that was
    * retained — the subscription already received a retained message on that topic. The first kind is
-   * skipped for observers that already have that very payload (`repeated`); the second is reported
-   * with `retain: false` unless the subscription asked for Retain As Published.
+   * skipped for observers that already have that very payload; the second is reported with
+   * `retain: false` unless the subscription asked for Retain As Published.
    */
   private deliverToRoute(
     route: Route,
     decoded: Decoded,
     levels: readonly string[],
     trusted: boolean,
-    repeated: number,
-    receivers: Slot<FilterEntry>,
+    before: CacheBefore,
   ): void {
     const publish = decoded.publish;
     const params = paramsOf(route.filter, publish.topic, levels);
+    const entry = route.entry;
     let retain = publish.retain;
-    let skipSeen = -1;
+    // The stamp of the cached payload this message repeats, when it is state sent again (else -1).
+    let repeated = -1;
+    let entrySaw = false;
     if (retain) {
-      const entry = route.entry;
-      const live = trusted && (entry.retainHandling === 2 || slotHas(receivers, entry));
+      const live = trusted && (entry.retainHandling === 2 || slotHas(before.receivers, entry));
       if (live) retain = entry.retainAsPublished;
-      else skipSeen = repeated;
+      else if (before.stamp >= 0) {
+        repeated = before.stamp;
+        entrySaw = before.seenBy === SEEN_BY_ALL || slotHas(before.seenBy, entry);
+      }
     }
     const shared = params === NO_PARAMS && retain === publish.retain;
     let lastDecoder: PayloadDecoder | undefined;
@@ -135,7 +145,8 @@ export class Dispatcher {
     const count = list === undefined ? 1 : list.length;
     for (let i = 0; i < count; i++) {
       const observer = (list === undefined ? observers : list[i]) as Observer;
-      if (skipSeen >= 0 && (observer.replayed || skipSeen > observer.since)) continue; // has it already
+      // Has it already: replayed when it joined after the payload was cached, else received it live.
+      if (repeated >= 0 && (repeated <= observer.since ? observer.replayed : entrySaw)) continue;
       const decoder = observer.settings.decoder;
       const outcome = decoded.outcome(decoder);
       let message: MqttMessage<unknown> | undefined;
@@ -214,24 +225,26 @@ export class Dispatcher {
     publish: IncomingPublish,
     matched: readonly Route[],
     trusted: boolean,
+    identified: boolean,
     cached: boolean,
   ): void {
+    if (!publish.retain && !cached) return;
     const cache = this.targets.retained;
-    if (!publish.retain) {
-      if (cached) cache.set(publish);
-      return;
-    }
     const record = cache.set(publish);
-    if (trusted && record !== undefined) for (const route of matched) cache.addReceiver(record, route.entry);
+    if (record === undefined) return;
+    // Who got this payload: by topic, every subscription that matches it; by identifier, those named.
+    if (!identified) record.seenBy = SEEN_BY_ALL;
+    else for (const route of matched) cache.addSeen(record, route.entry);
+    if (trusted && publish.retain) for (const route of matched) cache.addReceiver(record, route.entry);
   }
 }
 
 /**
- * Keeps (in place) the routes of the subscriptions whose identifiers the message carries. When it names
- * none of them (a subscription of an earlier session, made with other identifiers), the routes all stay:
- * routing falls back to the topic.
+ * Keeps (in place) the routes of the subscriptions whose identifiers the message carries, and returns
+ * true. When it names none of them (a subscription of an earlier session, made with other identifiers),
+ * the routes all stay and it returns false: routing falls back to the topic.
  */
-function keepIdentified(matched: Route[], identifiers: number | readonly number[]): void {
+function keepIdentified(matched: Route[], identifiers: number | readonly number[]): boolean {
   let kept = 0;
   for (let i = 0; i < matched.length; i++) {
     const route = matched[i] as Route;
@@ -239,5 +252,20 @@ function keepIdentified(matched: Route[], identifiers: number | readonly number[
     if (typeof identifiers === 'number' ? id === identifiers : identifiers.includes(id))
       matched[kept++] = route;
   }
-  if (kept > 0) matched.length = kept;
+  if (kept === 0) return false;
+  matched.length = kept;
+  return true;
 }
+
+/** What the cache held for a topic before a retained message on it (see `dispatch`). */
+interface CacheBefore {
+  /** Stamp of the cached payload when the message repeats it byte for byte, else -1. */
+  readonly stamp: number;
+  /** Who got that payload. */
+  readonly seenBy: Slot<FilterEntry> | typeof SEEN_BY_ALL;
+  /** Subscriptions that already received a retained message on the topic. */
+  readonly receivers: Slot<FilterEntry>;
+}
+
+/** A live message, or a topic without cached state (shared). */
+const NOTHING_BEFORE: CacheBefore = Object.freeze({ stamp: -1, seenBy: undefined, receivers: undefined });

@@ -255,7 +255,7 @@ export class FilterTable implements ObserverOwner {
     this.entries.delete(entry.filter);
     if (entry.filter.startsWith('$share/') || entry.filter.startsWith('$queue/')) this.sharedEntries--;
     const { trie, retained } = this.deps;
-    retained.forgetReceiver(entry);
+    retained.forgetReceiver(entry, true);
     const routes = slotItems(entry.routes);
     const removed = routes.map((route) => filterLevels(route.filter));
     routes.forEach((route, i) => trie.remove(removed[i] as string[], route));

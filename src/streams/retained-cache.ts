@@ -7,9 +7,10 @@
  * topics updated longest ago are dropped (counted in {@link RetainedCache.dropped}); a message larger
  * than the whole byte budget is not cached at all.
  *
- * Each record also remembers when its value last changed (a stamp from a counter of value changes, so
- * the dispatcher can tell which observers have already seen it) and, for MQTT 5, which subscriptions
- * have received a retained message on the topic since their broker subscription began ("receivers").
+ * Each record also remembers when its payload last changed (a stamp from a counter of changes) and which
+ * subscriptions received that payload ("seenBy"), so the dispatcher can tell which observers already have
+ * it; and, for MQTT 5, which subscriptions have received a retained message on the topic since their
+ * broker subscription began ("receivers").
  *
  * @internal
  */
@@ -28,6 +29,9 @@ export interface RetainedCacheLimits {
 /** Called when the bound makes the cache forget a topic. */
 export type RetainedDropListener = (topic: string, reason: 'maxTopics' | 'maxBytes') => void;
 
+/** {@link RetainedRecord.seenBy} when every subscription whose filter matches the topic got the payload. */
+export const SEEN_BY_ALL = true;
+
 /** The cached state of one topic. */
 export class RetainedRecord<R> {
   constructor(
@@ -39,6 +43,8 @@ export class RetainedRecord<R> {
     public size: number,
     /** Subscriptions that received a retained message on this topic during their broker subscription. */
     public receivers: Slot<R>,
+    /** Subscriptions that received this payload (reset when it changes), or all that match the topic. */
+    public seenBy: Slot<R> | typeof SEEN_BY_ALL = undefined,
   ) {}
 }
 
@@ -93,7 +99,7 @@ export class RetainedCache<R = unknown> {
   /**
    * Stores `message` as the retained state of its topic (an empty payload clears it instead). The caller
    * decides that the message is the topic's retained state; it is stored with `retain: true`. The record
-   * keeps its receivers, and its stamp when the payload is byte for byte the same.
+   * keeps its receivers, and its stamp and `seenBy` when the payload is byte for byte the same.
    *
    * @returns the record, or undefined when nothing is cached for the topic now.
    */
@@ -118,7 +124,10 @@ export class RetainedCache<R = unknown> {
     while (this.records.size >= this.limits.maxTopics) this.dropOldest('maxTopics');
     while (this.byteCount + size > this.limits.maxBytes) this.dropOldest('maxBytes');
     const record = old ?? new RetainedRecord<R>(stored, 0, size, undefined);
-    if (old === undefined || !sameBytes(old.message.payload, payload)) record.stamp = ++this.changes;
+    if (old === undefined || !sameBytes(old.message.payload, payload)) {
+      record.stamp = ++this.changes;
+      record.seenBy = undefined;
+    }
     record.message = stored;
     record.size = size;
     this.records.set(topic, record);
@@ -126,15 +135,26 @@ export class RetainedCache<R = unknown> {
     return record;
   }
 
+  /** Notes that `receiver` got the record's payload. */
+  addSeen(record: RetainedRecord<R>, receiver: R): void {
+    const seenBy = record.seenBy;
+    if (seenBy !== SEEN_BY_ALL && !slotHas(seenBy, receiver)) record.seenBy = slotWith(seenBy, receiver);
+  }
+
   /** Notes that `receiver` got a retained message on the record's topic. */
   addReceiver(record: RetainedRecord<R>, receiver: R): void {
     if (!slotHas(record.receivers, receiver)) record.receivers = slotWith(record.receivers, receiver);
   }
 
-  /** Forgets `receiver` in every record (its broker subscription starts over, or ended). */
-  forgetReceiver(receiver: R): void {
+  /**
+   * Forgets `receiver` as a receiver in every record (its broker subscription starts over), and with
+   * `ended` also as having seen their payloads (it left the registry).
+   */
+  forgetReceiver(receiver: R, ended = false): void {
     for (const record of this.records.values()) {
       if (record.receivers !== undefined) record.receivers = slotWithout(record.receivers, receiver);
+      if (ended && record.seenBy !== undefined && record.seenBy !== SEEN_BY_ALL)
+        record.seenBy = slotWithout(record.seenBy, receiver);
     }
   }
 

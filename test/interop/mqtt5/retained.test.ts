@@ -68,6 +68,30 @@ test('a live retained publish: retain false unless Retain As Published was asked
   expect(new Recorder(connector.subscribe(topic)).items).toEqual([]);
 });
 
+test('overlapping filters get one copy each of a retained publish (subscription identifiers): once per observer', async () => {
+  const base = uniqueTopic('retained-v5');
+  const publisher = await connect();
+  await publisher.publish(`${base}/lamp`, 'v0', { qos: 1, retain: true });
+  const connector = await connect();
+  const wide = new Recorder(connector.subscribe(`${base}/#`, { qos: 1 }));
+  const narrow = new Recorder(connector.subscribe(`${base}/+`, { qos: 1 }));
+  await wide.waitForCount(1, 'the retained state');
+  await narrow.waitForCount(1, 'the retained state');
+  await publisher.publish(`${base}/lamp`, 'v1', { qos: 1, retain: true });
+  // A marker both filters match, after the PUBACK: every copy of v1 was queued before it.
+  await publisher.publish(`${base}/marker`, 'm', { qos: 1 });
+  await wide.waitForItem((m) => m.payload === 'm', 'the marker');
+  await narrow.waitForItem((m) => m.payload === 'm', 'the marker');
+  for (const observer of [wide, narrow]) {
+    expect(flags(observer.items)).toEqual([
+      ['v0', true],
+      ['v1', false],
+      ['m', false],
+    ]);
+  }
+  await publisher.publish(`${base}/lamp`, '', { qos: 1, retain: true });
+});
+
 test('Retain Handling 1, QoS upgrade: the broker sends nothing again, the cache serves the new observer', async () => {
   const topic = uniqueTopic('retained-v5');
   const publisher = await connect();

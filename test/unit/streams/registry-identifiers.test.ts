@@ -66,6 +66,29 @@ describe('with subscription identifiers (MQTT 5)', () => {
     expect(logs.filter(([level]) => level === 'warn')).toEqual([]);
   });
 
+  it('retained copies sent per subscription: each reaches its own observers once, also after a reconnect', async () => {
+    const { port, registry } = await setup({}, V5);
+    const wide = collect(registry.observe('a/#'));
+    const narrow = collect(registry.observe('a/+'));
+    await settle();
+    const ids = identifiers(port);
+    const copies = (payload: string) => {
+      port.deliver('a/b', payload, { retain: true, properties: { subscriptionIdentifier: ids['a/#'] } });
+      port.deliver('a/b', payload, { retain: true, properties: { subscriptionIdentifier: ids['a/+'] } });
+    };
+    copies('v1'); // a retained publish: one copy per subscription, the second repeats the first's bytes
+    copies('v2');
+    port.drop();
+    await registry.onConnected(port.open(false, V5));
+    copies('v2'); // the restoring SUBSCRIBEs: the state again, which both already have
+    for (const observer of [wide, narrow]) {
+      expect(observer.values.map((m) => [m.payload, m.retain])).toEqual([
+        ['v1', true],
+        ['v2', false],
+      ]);
+    }
+  });
+
   it('keeps each filter’s identifier when it subscribes again: QoS upgrade, reconnect without session', async () => {
     const { port, registry } = await setup({}, V5);
     collect(registry.observe('a'));

@@ -117,12 +117,20 @@ describe('RetainedCache', () => {
     if (first === undefined) throw new Error('not cached');
     cache.addReceiver(first, 'sub-1');
     cache.addReceiver(first, 'sub-1');
+    cache.addSeen(first, 'sub-1');
+    cache.addSeen(first, 'sub-2');
     expect(cache.set(publish('a', 'on'))?.stamp).toBe(stamp);
+    expect(first.seenBy).toEqual(['sub-1', 'sub-2']);
     const changed = cache.set(publish('a', 'off'));
     expect(changed?.stamp).toBeGreaterThan(stamp ?? Infinity);
     expect(changed?.stamp).toBe(cache.clock);
     expect(changed?.receivers).toBe('sub-1');
+    expect(changed?.seenBy).toBeUndefined(); // a new payload: nobody has seen it yet
+    cache.addSeen(first, 'sub-2');
     cache.forgetReceiver('sub-1');
     expect(cache.get('a')?.receivers).toBeUndefined();
+    expect(cache.get('a')?.seenBy).toBe('sub-2');
+    cache.forgetReceiver('sub-2', true);
+    expect(cache.get('a')?.seenBy).toBeUndefined();
   });
 });
