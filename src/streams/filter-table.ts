@@ -14,7 +14,7 @@ import {
   type MqttConnectorError,
 } from '../connector/errors.js';
 import type { LogLevel } from '../connector/types.js';
-import { slotItems, slotWith, slotWithout } from './arrays.js';
+import { isList, slotItems, slotWith, slotWithout } from './arrays.js';
 import type { Dispatcher } from './dispatch.js';
 import { FilterEntry, Observer, Route, type ObserverOwner, type ObserverSettings } from './filter-entry.js';
 import type { RetainedCache } from './retained-cache.js';
@@ -50,8 +50,8 @@ export class FilterTable implements ObserverOwner {
    * session of an earlier one rarely reuses an identifier that one gave another filter.
    */
   private nextId = 1 + Math.floor(Math.random() * (MAX_SUBSCRIPTION_ID >> 1));
-  /** Entries with a `$share/` or `$queue/` prefix. */
-  private sharedEntries = 0;
+  /** Entries with a `$share/` or `$queue/` prefix, per route filter. */
+  private readonly sharedRoutes = new Map<string, number>();
   private warnedSameRoute = false;
 
   constructor(private readonly deps: FilterTableDeps) {}
@@ -71,7 +71,9 @@ export class FilterTable implements ObserverOwner {
     // The broker holds this subscription already (or was asked for it on this connection).
     let held = false;
     if (entry === undefined) {
-      entry = this.create(parsed, settings);
+      entry = new FilterEntry(parsed.brokerFilter, settings, this.nextId);
+      this.nextId = this.nextId >= MAX_SUBSCRIPTION_ID ? 1 : this.nextId + 1;
+      this.entries.set(entry.filter, entry);
     } else {
       held = entry.sentQos !== undefined || entry.ackedQos !== undefined;
       if (!entry.sameOptions(settings)) {
@@ -91,7 +93,9 @@ export class FilterTable implements ObserverOwner {
       entry.gracePeriod = Math.max(entry.gracePeriod, settings.gracePeriod);
     }
     if (subscribing) this.deps.sync.markDirty(entry);
+    const created = entry.routes === undefined;
     const route = this.routeFor(entry, parsed);
+    if (created) this.noteShared(parsed, 1);
     const observer = new Observer(subscriber, settings, route, this);
     route.observers = slotWith(route.observers, observer);
     entry.refCount++;
@@ -115,53 +119,23 @@ export class FilterTable implements ObserverOwner {
   /**
    * Warns (once) when two live broker filters route the same filter — `$share/g/a` and `a`, or two share
    * groups — on a connection without Subscription Identifiers (MQTT 3.1.1): each of their observers then
-   * receives the messages meant for the other too. Checks `parsed` only, or every entry.
+   * receives the messages meant for the other too. Checks `route` only, or every shared route.
    */
-  warnSameRoutes(parsed?: ParsedFilter): void {
-    if (this.warnedSameRoute || this.sharedEntries === 0) return;
-    const clash = parsed === undefined ? this.anySameRoute() : this.sameRoute(parsed);
-    if (clash === undefined) return;
+  warnSameRoutes(route?: string): void {
+    if (this.warnedSameRoute || this.sharedRoutes.size === 0) return;
+    const clash = route ?? [...this.sharedRoutes.keys()].find((shared) => this.routedTwice(shared));
+    if (clash === undefined || !this.routedTwice(clash)) return;
     this.warnedSameRoute = true;
-    this.deps.log(
-      'warn',
-      'Two live subscriptions route the same filter and this connection has no subscription identifiers ' +
-        '(MQTT 3.1.1): the observers of each also receive the messages sent for the other',
-      { filters: clash },
-    );
+    const filters: string[] = [];
+    for (const entry of this.entries.values())
+      if (parsedOf(entry)?.routeFilter === clash) filters.push(entry.filter);
+    this.deps.log('warn', 'No subscription identifiers: these filters also get each other’s messages', {
+      filters,
+    });
   }
 
-  private create(parsed: ParsedFilter, settings: ObserverSettings): FilterEntry {
-    const entry = new FilterEntry(parsed.brokerFilter, settings, this.nextId);
-    this.nextId = this.nextId >= MAX_SUBSCRIPTION_ID ? 1 : this.nextId + 1;
-    this.entries.set(entry.filter, entry);
-    if (parsed.shareGroup !== undefined) this.sharedEntries++;
-    const { sync } = this.deps;
-    if (sync.isConnected && !sync.mode.identifiers) this.warnSameRoutes(parsed);
-    return entry;
-  }
-
-  private sameRoute(parsed: ParsedFilter): string[] | undefined {
-    const routes: Route[] = [];
-    // The filter's levels, read as a topic, reach the routes of that very filter (among others).
-    this.deps.trie.match(filterLevels(parsed), routes);
-    const other = routes.find(
-      (route) =>
-        route.filter.routeFilter === parsed.routeFilter && route.entry.filter !== parsed.brokerFilter,
-    );
-    return other === undefined ? undefined : [other.entry.filter, parsed.brokerFilter];
-  }
-
-  private anySameRoute(): string[] | undefined {
-    const shared = new Map<string, string>();
-    for (const entry of this.entries.values()) {
-      const route = slotItems(entry.routes)[0];
-      if (route === undefined || route.filter.shareGroup === undefined) continue;
-      const { routeFilter } = route.filter;
-      const other = this.entries.has(routeFilter) ? routeFilter : shared.get(routeFilter);
-      if (other !== undefined) return [other, entry.filter];
-      shared.set(routeFilter, entry.filter);
-    }
-    return undefined;
+  private routedTwice(route: string): boolean {
+    return (this.sharedRoutes.get(route) ?? 0) + (this.entries.has(route) ? 1 : 0) > 1;
   }
 
   /** An observer unsubscribed (its teardown). */
@@ -232,6 +206,23 @@ export class FilterTable implements ObserverOwner {
     return route;
   }
 
+  /** Counts a shared entry in (+1) or out (-1); a new one is checked against the others of its route. */
+  private noteShared(parsed: ParsedFilter, change: 1 | -1): void {
+    if (parsed.shareGroup === undefined) {
+      if (change === 1 && this.sharedRoutes.size > 0) this.warnIfClash(parsed.routeFilter);
+      return;
+    }
+    const count = (this.sharedRoutes.get(parsed.routeFilter) ?? 0) + change;
+    if (count > 0) this.sharedRoutes.set(parsed.routeFilter, count);
+    else this.sharedRoutes.delete(parsed.routeFilter);
+    if (change === 1) this.warnIfClash(parsed.routeFilter);
+  }
+
+  private warnIfClash(route: string): void {
+    const { sync } = this.deps;
+    if (sync.isConnected && !sync.mode.identifiers) this.warnSameRoutes(route);
+  }
+
   private cancelLeave(entry: FilterEntry): void {
     entry.graceTimer?.unsubscribe();
     entry.graceTimer = undefined;
@@ -253,7 +244,8 @@ export class FilterTable implements ObserverOwner {
     entry.removed = true;
     this.cancelLeave(entry);
     this.entries.delete(entry.filter);
-    if (entry.filter.startsWith('$share/') || entry.filter.startsWith('$queue/')) this.sharedEntries--;
+    const parsed = parsedOf(entry);
+    if (parsed?.shareGroup !== undefined) this.noteShared(parsed, -1);
     const { trie, retained } = this.deps;
     retained.forgetReceiver(entry, true);
     const routes = slotItems(entry.routes);
@@ -266,6 +258,13 @@ export class FilterTable implements ObserverOwner {
       return !removed.some((filter) => matchesLevels(filter, levels)) || trie.matchesAny(levels);
     });
   }
+}
+
+/** The parsed filter of an entry's first route (all its routes share the route filter and share group). */
+function parsedOf(entry: FilterEntry): ParsedFilter | undefined {
+  const routes = entry.routes;
+  if (routes === undefined) return undefined;
+  return (isList(routes) ? routes[0] : routes)?.filter;
 }
 
 function conflict(parsed: ParsedFilter, entry: FilterEntry): InvalidArgumentError {
