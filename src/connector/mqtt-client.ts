@@ -97,7 +97,7 @@ export function createMqttClient(options: ResolvedOptions, logger: Logger): Mqtt
 
       const onConnect = (packet: IConnackPacket) => {
         connected = true;
-        current = toConnAck(packet, broker);
+        current = toConnAck(packet, broker, options.protocolVersion === 5 ? 5 : 4);
         subscriber.next(current);
         connack$.next(current);
       };
@@ -201,7 +201,11 @@ export function createMqttClient(options: ResolvedOptions, logger: Logger): Mqtt
             { qos: r.qos, nl: r.noLocal, rap: r.retainAsPublished, rh: r.retainHandling },
           ]),
         );
-        client.subscribe(map, (error, granted) => {
+        // A Subscription Identifier belongs to the packet (the port's contract: one per call).
+        const identifier = requests[0]?.subscriptionIdentifier;
+        const packetOptions =
+          identifier === undefined ? {} : { properties: { subscriptionIdentifier: identifier } };
+        client.subscribe(map, packetOptions, (error, granted) => {
           // MQTT.js reports a partial refusal as an error with the SUBACK packet: read the codes from it.
           const packet = (error as { packet?: { granted?: number[] } } | null)?.packet;
           const codes = packet?.granted ?? granted?.map((g) => g.qos);
@@ -238,9 +242,11 @@ function endpointOptions(broker: BrokerEndpoint): Partial<IClientOptions> {
   };
 }
 
-function toConnAck(packet: IConnackPacket, broker: BrokerEndpoint): ConnAck {
+function toConnAck(packet: IConnackPacket, broker: BrokerEndpoint, protocolVersion: 4 | 5): ConnAck {
   const properties = packet.properties ?? {};
   return {
+    protocolVersion,
+    subscriptionIdentifiersAvailable: properties.subscriptionIdentifiersAvailable,
     sessionPresent: packet.sessionPresent === true,
     maximumPacketSize: properties.maximumPacketSize,
     receiveMaximum: properties.receiveMaximum,

@@ -25,6 +25,7 @@ import {
   type ResolvedOptions,
   nonNegative,
   positiveInteger,
+  attemptLimit,
   resolveOptions,
 } from './options.js';
 import type { ConnectionState, LogCallback, MqttConnectorOptions, MqttMessage, QoS } from './types.js';
@@ -130,6 +131,7 @@ export class MqttConnector {
       maxRetainedBytes: nonNegative(options.maxRetainedBytes, 'maxRetainedBytes', 16 * 1024 * 1024),
       defaultGracePeriod: nonNegative(options.unsubscribeGracePeriod, 'unsubscribeGracePeriod', 0),
       subscribeBatchSize: positiveInteger(options.subscribeBatchSize, 'subscribeBatchSize', 100),
+      maxRestoreAttempts: attemptLimit(options.maxRestoreAttempts, 'maxRestoreAttempts', 20),
     });
     this.connection = new Connection(this.client, this.options, this.logger, scheduler, (state) => {
       void this.pipeline.close(new ClosedError('The connector gave up connecting', { cause: state.error }));

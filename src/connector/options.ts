@@ -108,6 +108,7 @@ export const DATA_PATH_OPTIONS = [
   'maxRetainedBytes',
   'responseTopic',
   'subscribeBatchSize',
+  'maxRestoreAttempts',
 ] as const;
 
 /**
@@ -210,6 +211,17 @@ export function nonNegative(value: unknown, name: string, fallback: number): num
   if (value === undefined) return fallback;
   if (typeof value !== 'number' || Number.isNaN(value) || value < 0) {
     throw new InvalidOptionsError(`${name} must be a number >= 0, got ${String(value)}`);
+  }
+  return value;
+}
+
+/** A whole number >= 0 or -1 (no limit), or `fallback` when undefined. @throws InvalidOptionsError */
+export function attemptLimit(value: unknown, name: string, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < -1) {
+    throw new InvalidOptionsError(
+      `${name} must be an integer >= 0, or -1 for no limit, got ${String(value)}`,
+    );
   }
   return value;
 }

@@ -204,10 +204,16 @@ export interface MqttConnectorOptions {
   unsubscribeGracePeriod?: number;
   /** Bound of the retained-message cache (topics). Default 1000; 0 disables it. */
   maxRetained?: number;
-  /** Bound of the retained-message cache (payload bytes). Default 16 MiB. */
+  /** Bound of the retained-message cache: bytes of payloads, topics and MQTT 5 properties (approximately). Default 16 MiB. */
   maxRetainedBytes?: number;
-  /** Most filters per SUBSCRIBE / UNSUBSCRIBE packet (AWS IoT allows 8). Default 100. */
+  /** Most filters per SUBSCRIBE / UNSUBSCRIBE packet (AWS IoT allows 8; on MQTT 5 with subscription identifiers: 1). Default 100. */
   subscribeBatchSize?: number;
+  /**
+   * How many times a filter that the broker refuses while it is restored after a reconnect (it granted
+   * it before; NATS does this while a cluster node is down) is subscribed again, 0.5 s apart doubling up
+   * to 30 s, before its observers get SUBSCRIBE_REFUSED. Default 20 (about 7.5 minutes); -1 = no limit.
+   */
+  maxRestoreAttempts?: number;
   /** Topic on which `request()` receives responses (MQTT 5). Default `responses/<clientId>`. */
   responseTopic?: string;
   /** Username, or a provider called before every attempt (token refresh). */

@@ -45,6 +45,12 @@ export function slotWithout<T>(slot: Slot<T>, item: T): Slot<T> {
   return next.length === 1 ? next[0] : next;
 }
 
+/** True when the slot holds `item`. */
+export function slotHas<T>(slot: Slot<T>, item: T): boolean {
+  if (slot === undefined) return false;
+  return isList(slot) ? slot.includes(item) : slot === item;
+}
+
 /** The items of a slot as an array (allocates for a single item: not for hot paths). */
 export function slotItems<T>(slot: Slot<T>): readonly T[] {
   if (slot === undefined) return [];

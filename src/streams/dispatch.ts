@@ -4,10 +4,14 @@
  * when their filters carry no parameters, the message object). Also keeps the retained cache and feeds
  * `messages$` / `unmatched$`, and replays the cache to observers that join a live filter.
  *
+ * With MQTT 5 Subscription Identifiers, a PUBLISH goes only to the filters whose identifiers it carries:
+ * the broker sends one copy per subscription (or one copy naming several), so routing every copy to every
+ * matching filter would hand `$share/g/a` the copies of `a` and overlapping filters each copy twice.
+ *
  * @internal
  */
 import type { Subject } from 'rxjs';
-import { isList } from './arrays.js';
+import { isList, slotHas, type Slot } from './arrays.js';
 import { DecodeError } from '../connector/errors.js';
 import type { MqttMessage } from '../connector/types.js';
 import {
@@ -17,10 +21,11 @@ import {
   type DecodeOutcome,
   type PayloadDecoder,
 } from './decode.js';
-import type { DeliveryContext, Observer, Route } from './filter-entry.js';
+import { decode, Decoded, toMessage, type DecodeReporter } from './decoded.js';
+import type { DeliveryContext, FilterEntry, Observer, Route } from './filter-entry.js';
 import { InOrder, type InOrderSink } from './in-order.js';
 import type { IncomingPublish } from './port.js';
-import type { RetainedCache } from './retained-cache.js';
+import { sameBytes, SEEN_BY_ALL, type RetainedCache } from './retained-cache.js';
 import { matchesLevels, NO_PARAMS, paramsOf } from './topic-match.js';
 import { filterLevels } from './topic-filter.js';
 import type { TopicTrie } from './topic-trie.js';
@@ -28,80 +33,18 @@ import type { TopicTrie } from './topic-trie.js';
 const AUTO = toDecoder('auto');
 
 /** What the dispatcher needs from the registry. */
-export interface DispatchTargets {
+export interface DispatchTargets extends DecodeReporter {
   readonly trie: TopicTrie<Route>;
-  readonly retained: RetainedCache;
+  readonly retained: RetainedCache<FilterEntry>;
   readonly messages: Subject<MqttMessage<unknown>>;
   readonly unmatched: Subject<MqttMessage<unknown>>;
-  /** Reports a decode error once (errors$ and the log). */
-  report(error: DecodeError, decoder: string): void;
   /** Most asynchronous decodes waiting per observer. */
   readonly maxPendingDecodes: number;
-}
-
-function toMessage(
-  publish: IncomingPublish,
-  payload: unknown,
-  params: Readonly<Record<string, string>>,
-): MqttMessage<unknown> {
-  return {
-    topic: publish.topic,
-    payload,
-    raw: publish.payload,
-    qos: publish.qos,
-    retain: publish.retain,
-    dup: publish.dup,
-    params,
-    properties: publish.properties,
-  };
-}
-
-/** The decodings of one message, computed on first use; a failure is reported once per decoder. */
-class Decoded {
-  private decoder0: PayloadDecoder | undefined;
-  private outcome0: DecodeOutcome;
-  private message0: MqttMessage<unknown> | undefined;
-  private more:
-    Map<PayloadDecoder, { outcome: DecodeOutcome; message: MqttMessage<unknown> | undefined }> | undefined;
-
-  constructor(
-    readonly publish: IncomingPublish,
-    private readonly targets: DispatchTargets,
-  ) {}
-
-  outcome(decoder: PayloadDecoder): DecodeOutcome {
-    if (decoder === this.decoder0) return this.outcome0;
-    const known = this.more?.get(decoder);
-    if (known !== undefined) return known.outcome;
-    const outcome = decode(decoder, this.publish, this.targets);
-    if (this.decoder0 === undefined) {
-      this.decoder0 = decoder;
-      this.outcome0 = outcome;
-    } else {
-      (this.more ??= new Map()).set(decoder, { outcome, message: undefined });
-    }
-    return outcome;
-  }
-
-  /** The message without parameters for a decoder whose outcome is a value (one object per decoder). */
-  message(decoder: PayloadDecoder, outcome: DecodeOutcome): MqttMessage<unknown> {
-    if (decoder === this.decoder0) return (this.message0 ??= toMessage(this.publish, outcome, NO_PARAMS));
-    const slot = this.more?.get(decoder);
-    if (slot === undefined) return toMessage(this.publish, outcome, NO_PARAMS);
-    return (slot.message ??= toMessage(this.publish, outcome, NO_PARAMS));
-  }
-}
-
-/** Decodes, and reports a failure (now, or when an asynchronous validation settles). */
-function decode(decoder: PayloadDecoder, publish: IncomingPublish, targets: DispatchTargets): DecodeOutcome {
-  const outcome = decoder.decode(publish.payload, publish.topic);
-  if (outcome instanceof DecodeFailure) targets.report(outcome.error, decoder.name);
-  else if (outcome instanceof PendingDecode) {
-    void outcome.result.then((settled) => {
-      if (settled instanceof DecodeFailure) targets.report(settled.error, decoder.name);
-    });
-  }
-  return outcome;
+  /**
+   * True when the RETAIN flag of incoming messages is the publisher's (MQTT 5 subscriptions made with
+   * Retain As Published): the cache then trusts it instead of guessing.
+   */
+  retainFlagTrusted(): boolean;
 }
 
 /** Routes incoming messages; see the module documentation. */
@@ -114,14 +57,36 @@ export class Dispatcher {
     const levels = publish.topic.split('/');
     const matched: Route[] = [];
     trie.match(levels, matched);
+    const identifiers = publish.properties?.subscriptionIdentifier;
+    // Routed by identifiers: only the subscriptions it names got this copy (else: all that match the topic).
+    const identified =
+      identifiers !== undefined && matched.length > 0 && keepIdentified(matched, identifiers);
     const tapped = messages.observed || (matched.length === 0 && unmatched.observed);
     if (matched.length === 0 && !tapped) return;
+    // What the cache held before this message: the stamp of a payload this retained message repeats byte
+    // for byte (or -1) and who got that payload, and which subscriptions already received a retained
+    // message on the topic.
+    const trusted = this.targets.retainFlagTrusted();
+    let before = NOTHING_BEFORE;
+    if (matched.length > 0 && (publish.retain || !trusted)) {
+      const record = this.targets.retained.get(publish.topic);
+      // Only a retained message on a cached topic needs to know (one small object for it).
+      if (publish.retain && record !== undefined) {
+        const repeats = sameBytes(record.message.payload, publish.payload);
+        before = {
+          stamp: repeats ? record.stamp : -1,
+          seenBy: repeats ? record.seenBy : undefined,
+          receivers: record.receivers,
+        };
+      }
+      this.keepRetained(publish, matched, trusted, identified, record !== undefined);
+    }
     const decoded = new Decoded(publish, this.targets);
-    if (matched.length > 0) this.keepRetained(publish, matched);
-    else if (unmatched.observed) unmatched.next(decoded.message(AUTO, decoded.outcome(AUTO)));
+    if (matched.length === 0 && unmatched.observed)
+      unmatched.next(decoded.message(AUTO, decoded.outcome(AUTO)));
     if (messages.observed) messages.next(decoded.message(AUTO, decoded.outcome(AUTO)));
     for (const route of matched) {
-      if (route.observers !== undefined) this.deliverToRoute(route, decoded, levels);
+      if (route.observers !== undefined) this.deliverToRoute(route, decoded, levels, trusted, before);
     }
   }
 
@@ -138,13 +103,40 @@ export class Dispatcher {
       if (observer.detached) return;
       const outcome = decode(decoder, publish, this.targets);
       const params = paramsOf(filter, publish.topic, publish.topic.split('/'));
-      this.deliver(observer, outcome, publish, params, undefined);
+      this.deliver(observer, outcome, publish, params, true, undefined);
     }
   }
 
-  private deliverToRoute(route: Route, decoded: Decoded, levels: readonly string[]): void {
+  /**
+   * Delivers to the observers of one route. A retained message is one of two kinds: the retained state
+   * sent because the subscription was made, or (when the flag is trusted) a live publish that was
+   * retained — the subscription already received a retained message on that topic. The first kind is
+   * skipped for observers that already have that very payload; the second is reported with
+   * `retain: false` unless the subscription asked for Retain As Published.
+   */
+  private deliverToRoute(
+    route: Route,
+    decoded: Decoded,
+    levels: readonly string[],
+    trusted: boolean,
+    before: CacheBefore,
+  ): void {
     const publish = decoded.publish;
     const params = paramsOf(route.filter, publish.topic, levels);
+    const entry = route.entry;
+    let retain = publish.retain;
+    // The stamp of the cached payload this message repeats, when it is state sent again (else -1).
+    let repeated = -1;
+    let entrySaw = false;
+    if (retain) {
+      const live = trusted && (entry.retainHandling === 2 || slotHas(before.receivers, entry));
+      if (live) retain = entry.retainAsPublished;
+      else if (before.stamp >= 0) {
+        repeated = before.stamp;
+        entrySaw = before.seenBy === SEEN_BY_ALL || slotHas(before.seenBy, entry);
+      }
+    }
+    const shared = params === NO_PARAMS && retain === publish.retain;
     let lastDecoder: PayloadDecoder | undefined;
     let lastMessage: MqttMessage<unknown> | undefined;
     // A route holds one observer as is, several in an array (see Slot): no array per single observer.
@@ -153,19 +145,21 @@ export class Dispatcher {
     const count = list === undefined ? 1 : list.length;
     for (let i = 0; i < count; i++) {
       const observer = (list === undefined ? observers : list[i]) as Observer;
+      // Has it already: replayed when it joined after the payload was cached, else received it live.
+      if (repeated >= 0 && (repeated <= observer.since ? observer.replayed : entrySaw)) continue;
       const decoder = observer.settings.decoder;
       const outcome = decoded.outcome(decoder);
       let message: MqttMessage<unknown> | undefined;
       if (!(outcome instanceof DecodeFailure) && !(outcome instanceof PendingDecode)) {
-        if (params === NO_PARAMS) message = decoded.message(decoder, outcome);
+        if (shared) message = decoded.message(decoder, outcome);
         else if (decoder === lastDecoder) message = lastMessage;
         else {
-          message = toMessage(publish, outcome, params);
+          message = toMessage(publish, outcome, params, retain);
           lastDecoder = decoder;
           lastMessage = message;
         }
       }
-      this.deliver(observer, outcome, publish, params, message);
+      this.deliver(observer, outcome, publish, params, retain, message);
     }
   }
 
@@ -175,24 +169,26 @@ export class Dispatcher {
     outcome: DecodeOutcome,
     publish: IncomingPublish,
     params: Readonly<Record<string, string>>,
+    retain: boolean,
     message: MqttMessage<unknown> | undefined,
   ): void {
     if (observer.detached) return;
     if (observer.order === undefined && !(outcome instanceof PendingDecode)) {
       if (outcome instanceof DecodeFailure) this.notify(observer, outcome.error);
-      else observer.subscriber.next(message ?? toMessage(publish, outcome, params));
+      else observer.subscriber.next(message ?? toMessage(publish, outcome, params, retain));
       return;
     }
     // Asynchronous from here on: keep what the message needs until its value is known.
     observer.order ??= new InOrder<DeliveryContext>(this.sinkFor(observer), this.targets.maxPendingDecodes);
-    const context: DeliveryContext = { publish, params };
+    const context: DeliveryContext = { publish, params, retain };
     observer.order.push(outcome, context);
   }
 
   private sinkFor(observer: Observer): InOrderSink<DeliveryContext> {
     return {
       value: (value, context) => {
-        if (!observer.detached) observer.subscriber.next(toMessage(context.publish, value, context.params));
+        if (!observer.detached)
+          observer.subscriber.next(toMessage(context.publish, value, context.params, context.retain));
       },
       failure: (failure) => this.notify(observer, failure.error),
       overflow: (context) => {
@@ -221,18 +217,55 @@ export class Dispatcher {
 
   /**
    * Keeps the retained state of topics that live filters match. A retained message (or an empty one,
-   * which clears) sets it. A live message on a topic with cached state replaces it too: in MQTT 3.1.1 the
-   * broker clears the retain flag when forwarding, so a new retained value arrives looking like this —
-   * except when every matching subscription uses Retain As Published, where the flag can be trusted.
+   * which clears) sets it. When the flag is trusted (MQTT 5, Retain As Published), nothing else does.
+   * Otherwise (MQTT 3.1.1) a live message on a topic with cached state replaces it too: the broker
+   * clears the retain flag when forwarding, so a new retained value arrives looking exactly like this.
    */
-  private keepRetained(publish: IncomingPublish, matched: readonly Route[]): void {
+  private keepRetained(
+    publish: IncomingPublish,
+    matched: readonly Route[],
+    trusted: boolean,
+    identified: boolean,
+    cached: boolean,
+  ): void {
+    if (!publish.retain && !cached) return;
     const cache = this.targets.retained;
-    if (publish.retain) {
-      cache.set(publish);
-      return;
-    }
-    if (!cache.has(publish.topic)) return;
-    const flagTrusted = matched.every((route) => route.entry.retainAsPublished);
-    if (!flagTrusted) cache.set(publish);
+    const record = cache.set(publish);
+    if (record === undefined) return;
+    // Who got this payload: by topic, every subscription that matches it; by identifier, those named.
+    if (!identified) record.seenBy = SEEN_BY_ALL;
+    else for (const route of matched) cache.addSeen(record, route.entry);
+    if (trusted && publish.retain) for (const route of matched) cache.addReceiver(record, route.entry);
   }
 }
+
+/**
+ * Keeps (in place) the routes of the subscriptions whose identifiers the message carries, and returns
+ * true. When it names none of them (a subscription of an earlier session, made with other identifiers),
+ * the routes all stay and it returns false: routing falls back to the topic.
+ */
+function keepIdentified(matched: Route[], identifiers: number | readonly number[]): boolean {
+  let kept = 0;
+  for (let i = 0; i < matched.length; i++) {
+    const route = matched[i] as Route;
+    const id = route.entry.id;
+    if (typeof identifiers === 'number' ? id === identifiers : identifiers.includes(id))
+      matched[kept++] = route;
+  }
+  if (kept === 0) return false;
+  matched.length = kept;
+  return true;
+}
+
+/** What the cache held for a topic before a retained message on it (see `dispatch`). */
+interface CacheBefore {
+  /** Stamp of the cached payload when the message repeats it byte for byte, else -1. */
+  readonly stamp: number;
+  /** Who got that payload. */
+  readonly seenBy: Slot<FilterEntry> | typeof SEEN_BY_ALL;
+  /** Subscriptions that already received a retained message on the topic. */
+  readonly receivers: Slot<FilterEntry>;
+}
+
+/** A live message, or a topic without cached state (shared). */
+const NOTHING_BEFORE: CacheBefore = Object.freeze({ stamp: -1, seenBy: undefined, receivers: undefined });

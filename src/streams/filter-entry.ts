@@ -31,6 +31,16 @@ export interface ObserverSettings {
 export interface DeliveryContext {
   readonly publish: IncomingPublish;
   readonly params: Readonly<Record<string, string>>;
+  /** The `retain` flag reported to the observer. */
+  readonly retain: boolean;
+}
+
+/** How SUBSCRIBE requests are made on the current connection. */
+export interface SubscribeMode {
+  /** Send Retain As Published whatever the observers asked (MQTT 5 with the retained cache on). */
+  readonly retainAsPublished: boolean;
+  /** Send each entry's Subscription Identifier (MQTT 5, when the broker supports them). */
+  readonly identifiers: boolean;
 }
 
 /** Whoever attached an {@link Observer}; called back when its subscriber unsubscribes. */
@@ -47,6 +57,14 @@ export class Observer {
   detached = false;
   /** Created on the first asynchronous decode; keeps this observer's messages in order. */
   order: InOrder<DeliveryContext> | undefined = undefined;
+  /**
+   * What of the retained cache this observer has seen: every record whose payload changed after
+   * `since` (the cache's clock when it attached) reached it live; with `replayed`, so did every record
+   * cached before (it got them replayed). Lets the dispatcher skip a retained message the broker sends
+   * again with the same payload (after a reconnect without session, a QoS upgrade) for this observer.
+   */
+  since = 0;
+  replayed = false;
 
   constructor(
     readonly subscriber: Subscriber<MqttMessage<unknown>>,
@@ -104,6 +122,8 @@ export class FilterEntry {
   constructor(
     readonly filter: string,
     settings: ObserverSettings,
+    /** MQTT 5 Subscription Identifier: fixed for the entry's life, so every SUBSCRIBE of it sends the same. */
+    readonly id: number,
   ) {
     this.qos = settings.qos;
     this.options = packOptions(settings);
@@ -145,15 +165,16 @@ export class FilterEntry {
     this.options = packOptions(settings);
   }
 
-  /** The SUBSCRIBE entry for the current options. */
-  request(): SubscriptionRequest {
+  /** The SUBSCRIBE entry for the current options on a connection using `mode`. */
+  request(mode: SubscribeMode): SubscriptionRequest {
     const request: { -readonly [K in keyof SubscriptionRequest]: SubscriptionRequest[K] } = {
       filter: this.filter,
       qos: this.qos,
     };
     if (this.noLocal) request.noLocal = true;
-    if (this.retainAsPublished) request.retainAsPublished = true;
+    if (this.retainAsPublished || mode.retainAsPublished) request.retainAsPublished = true;
     if (this.retainHandling !== 0) request.retainHandling = this.retainHandling;
+    if (mode.identifiers) request.subscriptionIdentifier = this.id;
     return request;
   }
 }

@@ -14,7 +14,7 @@ import {
   type MqttConnectorError,
 } from '../connector/errors.js';
 import type { LogLevel } from '../connector/types.js';
-import { slotItems, slotWith, slotWithout } from './arrays.js';
+import { isList, slotItems, slotWith, slotWithout } from './arrays.js';
 import type { Dispatcher } from './dispatch.js';
 import { FilterEntry, Observer, Route, type ObserverOwner, type ObserverSettings } from './filter-entry.js';
 import type { RetainedCache } from './retained-cache.js';
@@ -23,10 +23,13 @@ import { filterLevels, type ParsedFilter } from './topic-filter.js';
 import { matchesLevels } from './topic-match.js';
 import type { TopicTrie } from './topic-trie.js';
 
+/** Largest MQTT 5 Subscription Identifier. */
+const MAX_SUBSCRIPTION_ID = 268_435_455;
+
 /** What the table works with. */
 export interface FilterTableDeps {
   readonly trie: TopicTrie<Route>;
-  readonly retained: RetainedCache;
+  readonly retained: RetainedCache<FilterEntry>;
   readonly dispatcher: Dispatcher;
   readonly sync: SubscriptionSync;
   readonly scheduler: SchedulerLike;
@@ -42,6 +45,14 @@ export class FilterTable implements ObserverOwner {
   observerCount = 0;
   private readonly leaving = new Set<FilterEntry>();
   private closed = false;
+  /**
+   * The next Subscription Identifier. Starts at a random value, so that a new process resuming the
+   * session of an earlier one rarely reuses an identifier that one gave another filter.
+   */
+  private nextId = 1 + Math.floor(Math.random() * (MAX_SUBSCRIPTION_ID >> 1));
+  /** Entries with a `$share/` or `$queue/` prefix, per route filter. */
+  private readonly sharedRoutes = new Map<string, number>();
+  private warnedSameRoute = false;
 
   constructor(private readonly deps: FilterTableDeps) {}
 
@@ -57,10 +68,14 @@ export class FilterTable implements ObserverOwner {
     }
     let entry = this.entries.get(parsed.brokerFilter);
     let subscribing = entry === undefined;
+    // The broker holds this subscription already (or was asked for it on this connection).
+    let held = false;
     if (entry === undefined) {
-      entry = new FilterEntry(parsed.brokerFilter, settings);
+      entry = new FilterEntry(parsed.brokerFilter, settings, this.nextId);
+      this.nextId = this.nextId >= MAX_SUBSCRIPTION_ID ? 1 : this.nextId + 1;
       this.entries.set(entry.filter, entry);
     } else {
+      held = entry.sentQos !== undefined || entry.ackedQos !== undefined;
       if (!entry.sameOptions(settings)) {
         if (entry.refCount > 0) {
           subscriber.error(conflict(parsed, entry));
@@ -78,15 +93,49 @@ export class FilterTable implements ObserverOwner {
       entry.gracePeriod = Math.max(entry.gracePeriod, settings.gracePeriod);
     }
     if (subscribing) this.deps.sync.markDirty(entry);
+    const created = entry.routes === undefined;
     const route = this.routeFor(entry, parsed);
+    if (created) this.noteShared(parsed, 1);
     const observer = new Observer(subscriber, settings, route, this);
     route.observers = slotWith(route.observers, observer);
     entry.refCount++;
     this.observerCount++;
-    // A new SUBSCRIBE makes the broker send the retained messages itself; otherwise replay the cache.
-    if (!subscribing && settings.replayRetained && entry.retainHandling !== 2)
-      this.deps.dispatcher.replay(observer);
+    // The broker sends the retained messages itself for a new subscription (Retain Handling 0 or 1) and
+    // on every SUBSCRIBE with Retain Handling 0; otherwise (a live filter; a QoS upgrade or new options
+    // with Retain Handling 1) the cache is replayed. Retain Handling 2: neither.
+    const rh = entry.retainHandling;
+    const brokerSends = subscribing && (rh === 0 || (rh === 1 && !held));
+    const { retained, dispatcher } = this.deps;
+    // The subscription starts over: the retained messages it receives next are its state again.
+    if (brokerSends && held) retained.forgetReceiver(entry);
+    observer.since = retained.clock;
+    if (!brokerSends && settings.replayRetained && rh !== 2) {
+      observer.replayed = true;
+      dispatcher.replay(observer);
+    }
     return observer;
+  }
+
+  /**
+   * Warns (once) when two live broker filters route the same filter — `$share/g/a` and `a`, or two share
+   * groups — on a connection without Subscription Identifiers (MQTT 3.1.1): each of their observers then
+   * receives the messages meant for the other too. Checks `route` only, or every shared route.
+   */
+  warnSameRoutes(route?: string): void {
+    if (this.warnedSameRoute || this.sharedRoutes.size === 0) return;
+    const clash = route ?? [...this.sharedRoutes.keys()].find((shared) => this.routedTwice(shared));
+    if (clash === undefined || !this.routedTwice(clash)) return;
+    this.warnedSameRoute = true;
+    const filters: string[] = [];
+    for (const entry of this.entries.values())
+      if (parsedOf(entry)?.routeFilter === clash) filters.push(entry.filter);
+    this.deps.log('warn', 'No subscription identifiers: these filters also get each other’s messages', {
+      filters,
+    });
+  }
+
+  private routedTwice(route: string): boolean {
+    return (this.sharedRoutes.get(route) ?? 0) + (this.entries.has(route) ? 1 : 0) > 1;
   }
 
   /** An observer unsubscribed (its teardown). */
@@ -157,6 +206,23 @@ export class FilterTable implements ObserverOwner {
     return route;
   }
 
+  /** Counts a shared entry in (+1) or out (-1); a new one is checked against the others of its route. */
+  private noteShared(parsed: ParsedFilter, change: 1 | -1): void {
+    if (parsed.shareGroup === undefined) {
+      if (change === 1 && this.sharedRoutes.size > 0) this.warnIfClash(parsed.routeFilter);
+      return;
+    }
+    const count = (this.sharedRoutes.get(parsed.routeFilter) ?? 0) + change;
+    if (count > 0) this.sharedRoutes.set(parsed.routeFilter, count);
+    else this.sharedRoutes.delete(parsed.routeFilter);
+    if (change === 1) this.warnIfClash(parsed.routeFilter);
+  }
+
+  private warnIfClash(route: string): void {
+    const { sync } = this.deps;
+    if (sync.isConnected && !sync.mode.identifiers) this.warnSameRoutes(route);
+  }
+
   private cancelLeave(entry: FilterEntry): void {
     entry.graceTimer?.unsubscribe();
     entry.graceTimer = undefined;
@@ -178,7 +244,10 @@ export class FilterTable implements ObserverOwner {
     entry.removed = true;
     this.cancelLeave(entry);
     this.entries.delete(entry.filter);
+    const parsed = parsedOf(entry);
+    if (parsed?.shareGroup !== undefined) this.noteShared(parsed, -1);
     const { trie, retained } = this.deps;
+    retained.forgetReceiver(entry, true);
     const routes = slotItems(entry.routes);
     const removed = routes.map((route) => filterLevels(route.filter));
     routes.forEach((route, i) => trie.remove(removed[i] as string[], route));
@@ -189,6 +258,13 @@ export class FilterTable implements ObserverOwner {
       return !removed.some((filter) => matchesLevels(filter, levels)) || trie.matchesAny(levels);
     });
   }
+}
+
+/** The parsed filter of an entry's first route (all its routes share the route filter and share group). */
+function parsedOf(entry: FilterEntry): ParsedFilter | undefined {
+  const routes = entry.routes;
+  if (routes === undefined) return undefined;
+  return (isList(routes) ? routes[0] : routes)?.filter;
 }
 
 function conflict(parsed: ParsedFilter, entry: FilterEntry): InvalidArgumentError {

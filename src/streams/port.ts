@@ -21,6 +21,10 @@ export interface ConnAck {
   readonly maximumQoS?: QoS;
   /** MQTT 5: whether the broker supports retained messages. */
   readonly retainAvailable?: boolean;
+  /** The protocol of this connection: 4 = MQTT 3.1.1, 5 = MQTT 5 (absent: 4). */
+  readonly protocolVersion?: 4 | 5;
+  /** MQTT 5: whether the broker supports Subscription Identifiers (absent on MQTT 5: true). */
+  readonly subscriptionIdentifiersAvailable?: boolean;
   /** The broker URL (without credentials) this CONNACK came from. */
   readonly broker: string;
 }
@@ -46,6 +50,11 @@ export interface SubscriptionRequest {
   readonly retainAsPublished?: boolean;
   /** MQTT 5 Retain Handling: 0 send retained on subscribe, 1 only on a new subscription, 2 never. */
   readonly retainHandling?: 0 | 1 | 2;
+  /**
+   * MQTT 5 Subscription Identifier (1 to 268,435,455). It is a property of the whole SUBSCRIBE packet:
+   * the requests of one {@link MqttPort.subscribe} call all carry the same one, or none.
+   */
+  readonly subscriptionIdentifier?: number;
 }
 
 /** Options of one outgoing PUBLISH. */

@@ -72,13 +72,23 @@ export interface SubscribeOptions<T = unknown> {
   gracePeriod?: number;
   /**
    * Replay cached retained messages to this observer when it joins a filter that is already subscribed,
-   * as a broker subscription of its own would deliver them (default true).
+   * as a broker subscription of its own would deliver them (default true). Also when it raises the QoS
+   * of a filter with Retain Handling 1, for which the broker sends nothing again.
    */
   replayRetained?: boolean;
   /** MQTT 5 No Local: do not receive our own publishes (not allowed on `$share` filters). Default false. */
   noLocal?: boolean;
-  /** MQTT 5 Retain As Published: keep the publisher's retain flag on forwarded messages. Default false. */
+  /**
+   * MQTT 5 Retain As Published: a live message its publisher retained arrives with `retain: true`;
+   * without it, with `retain: false`. Default false. (With the retained cache on, the connector subscribes
+   * with Retain As Published anyway, so that the cache only takes really retained messages, and reports
+   * the flag each observer asked for.)
+   */
   retainAsPublished?: boolean;
-  /** MQTT 5 Retain Handling (see {@link RetainHandling}), default 0. With 2, nothing is replayed either. */
+  /**
+   * MQTT 5 Retain Handling (see {@link RetainHandling}), default 0. With 2, nothing is replayed either.
+   * With 1, an observer that raises the QoS (a new SUBSCRIBE of an existing subscription) gets the
+   * retained state from the cache.
+   */
   retainHandling?: RetainHandling;
 }

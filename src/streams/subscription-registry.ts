@@ -9,7 +9,7 @@ import { asyncScheduler, Subject, Subscription, type SchedulerLike } from 'rxjs'
 import { InvalidArgumentError, type DecodeError, type MqttConnectorError } from '../connector/errors.js';
 import type { LogLevel, MqttMessage, QoS } from '../connector/types.js';
 import { Dispatcher } from './dispatch.js';
-import type { ObserverSettings, Route } from './filter-entry.js';
+import type { FilterEntry, ObserverSettings, Route } from './filter-entry.js';
 import { FilterStream } from './filter-stream.js';
 import { FilterTable } from './filter-table.js';
 import type { ConnAck, MqttPort } from './port.js';
@@ -29,7 +29,7 @@ export interface SubscriptionRegistryOptions {
   log: (level: LogLevel, message: string, context: Record<string, unknown>) => void;
   /** Most topics in the retained cache (least recently updated dropped first). Default 1000; 0 disables it. */
   maxRetained?: number;
-  /** Most payload bytes in the retained cache. Default 16 MiB. */
+  /** Most bytes in the retained cache: payloads, topics and MQTT 5 properties (approximately). Default 16 MiB. */
   maxRetainedBytes?: number;
   /** Milliseconds before UNSUBSCRIBE once the last observer of a filter left. Default 0. */
   defaultGracePeriod?: number;
@@ -37,6 +37,12 @@ export interface SubscriptionRegistryOptions {
   subscribeBatchSize?: number;
   /** Most asynchronous schema validations waiting per observer. Default 1000. */
   maxPendingDecodes?: number;
+  /**
+   * How many times a filter the broker refuses while it is restored after a reconnect (it granted it
+   * before) is subscribed again, 0.5 s apart doubling up to 30 s, before its observers get
+   * SUBSCRIBE_REFUSED. Default 20 (about 7.5 minutes); -1 = no limit; 0 = give up at the first refusal.
+   */
+  maxRestoreAttempts?: number;
 }
 
 /** Counters for metrics and tests. */
@@ -45,7 +51,7 @@ export interface SubscriptionStats {
   readonly filters: number;
   /** Observers attached. */
   readonly observers: number;
-  /** Topics in the retained cache, and their payload bytes. */
+  /** Topics in the retained cache, and the bytes counted for them (see `maxRetainedBytes`). */
   readonly retainedTopics: number;
   readonly retainedBytes: number;
   /** Topics the retained cache dropped because of its bound. */
@@ -69,7 +75,7 @@ export class SubscriptionRegistry {
   private readonly messages = new Subject<MqttMessage<unknown>>();
   private readonly unmatched = new Subject<MqttMessage<unknown>>();
   private readonly errors = new Subject<MqttConnectorError>();
-  private readonly retained: RetainedCache;
+  private readonly retained: RetainedCache<FilterEntry>;
   private readonly dispatcher: Dispatcher;
   private readonly sync: SubscriptionSync;
   private readonly table: FilterTable;
@@ -86,7 +92,7 @@ export class SubscriptionRegistry {
     this.unmatched$ = this.unmatched.asObservable();
     this.errors$ = this.errors.asObservable();
     let warnedDrop = false;
-    this.retained = new RetainedCache(
+    this.retained = new RetainedCache<FilterEntry>(
       { maxTopics: options.maxRetained ?? 1000, maxBytes: options.maxRetainedBytes ?? 16 * 1024 * 1024 },
       (topic, reason) => {
         this.log(
@@ -105,6 +111,7 @@ export class SubscriptionRegistry {
       unmatched: this.unmatched,
       maxPendingDecodes: options.maxPendingDecodes ?? 1000,
       report: (error, decoder) => this.reportDecodeError(error, decoder),
+      retainFlagTrusted: () => this.sync.mode.retainAsPublished,
     });
     this.sync = new SubscriptionSync(
       port,
@@ -112,10 +119,19 @@ export class SubscriptionRegistry {
         entries: () => this.table.entries.values(),
         beforeFlush: () => this.table.retireLeaving(),
         refused: (entry, code) => this.table.refuse(entry, code),
+        connected: (mode, resumed) => {
+          // A new session: every subscription starts over, its next retained messages are its state.
+          if (!resumed) this.retained.forgetReceivers();
+          if (!mode.identifiers) this.table.warnSameRoutes();
+        },
         log: this.log,
       },
-      options.subscribeBatchSize ?? 100,
-      options.scheduler,
+      {
+        batchSize: options.subscribeBatchSize ?? 100,
+        maxRestoreAttempts: options.maxRestoreAttempts ?? 20,
+        retainAsPublished: this.retained.enabled,
+        scheduler: options.scheduler,
+      },
     );
     this.table = new FilterTable({
       trie,

@@ -10,10 +10,11 @@
  *
  * @internal
  */
-import { type SchedulerLike, type Subscription, asyncScheduler } from 'rxjs';
+import { type SchedulerLike, asyncScheduler } from 'rxjs';
 import type { LogLevel, QoS } from '../connector/types.js';
-import type { FilterEntry } from './filter-entry.js';
+import type { FilterEntry, SubscribeMode } from './filter-entry.js';
 import type { ConnAck, MqttPort } from './port.js';
+import { RestoreRetries } from './restore-retries.js';
 
 /** What the sync needs from the registry. */
 export interface SyncHooks {
@@ -23,17 +24,26 @@ export interface SyncHooks {
   beforeFlush(): void;
   /** The broker refused `entry` (SUBACK code 0x80 or more). */
   refused(entry: FilterEntry, code: number): void;
+  /** A CONNACK was accepted: `mode` is how this connection subscribes; `resumed`, whether the session was kept. */
+  connected(mode: SubscribeMode, resumed: boolean): void;
   log(level: LogLevel, message: string, context: Record<string, unknown>): void;
 }
 
 const noop = (): void => undefined;
 
-/**
- * Delay before subscribing again a filter the broker refused while it was being restored (it granted it
- * before): 0.5 s, doubling up to 30 s, for as long as the filter has observers. Such refusals are usually
- * transient (NATS answers 0x80 for as long as a cluster node is down).
- */
-const restoreRetryDelay = (retry: number): number => Math.min(30_000, 500 * 2 ** Math.min(retry, 6));
+/** Options of a {@link SubscriptionSync}. */
+export interface SyncOptions {
+  /** Most filters per SUBSCRIBE / UNSUBSCRIBE packet. */
+  readonly batchSize: number;
+  /** Retries of a refused restore before its observers get SUBSCRIBE_REFUSED; -1 = no limit. */
+  readonly maxRestoreAttempts: number;
+  /** MQTT 5 connections subscribe with Retain As Published (for the retained cache). */
+  readonly retainAsPublished: boolean;
+  readonly scheduler?: SchedulerLike;
+}
+
+/** 3.1.1 (and before the first CONNACK): nothing MQTT 5 is sent. */
+const PLAIN: SubscribeMode = Object.freeze({ retainAsPublished: false, identifiers: false });
 
 /** See the module documentation. */
 export class SubscriptionSync {
@@ -50,23 +60,41 @@ export class SubscriptionSync {
   private readonly orphans = new Set<string>();
   /** The highest QoS asked that some session granted, per filter: a later refusal up to it is a failed restore. */
   private readonly grantedAsks = new WeakMap<FilterEntry, QoS>();
-  /** Refused restores waiting to be tried again, with their retry count. */
-  private readonly restoreRetries = new Map<FilterEntry, { count: number; timer?: Subscription }>();
+  /** Refused restores waiting to be tried again. */
+  private readonly restoreRetries: RestoreRetries;
   /** The broker of the session our SUBACKs belong to. */
   private sessionBroker: string | undefined;
   /** Filters whose UNSUBSCRIBE awaits its UNSUBACK (settles either way), by filter. */
   private readonly unsubscribing = new Map<string, Promise<void>>();
+  /** How the current (or last) connection subscribes. */
+  private currentMode: SubscribeMode = PLAIN;
 
   constructor(
     private readonly port: MqttPort,
     private readonly hooks: SyncHooks,
-    private readonly batchSize: number,
-    private readonly scheduler: SchedulerLike = asyncScheduler,
-  ) {}
+    private readonly options: SyncOptions,
+  ) {
+    this.restoreRetries = new RestoreRetries(
+      {
+        resubscribe: (entry) => {
+          if (this.connected && entry.needsSubscribe()) void this.sendSubscribes([entry]);
+        },
+        giveUp: (entry, code) => hooks.refused(entry, code),
+        log: hooks.log,
+      },
+      options.maxRestoreAttempts,
+      options.scheduler ?? asyncScheduler,
+    );
+  }
 
   /** True between `onConnected` and the loss of that connection. */
   get isConnected(): boolean {
     return this.connected;
+  }
+
+  /** How the current (or, while disconnected, the last) connection subscribes. */
+  get mode(): SubscribeMode {
+    return this.currentMode;
   }
 
   /** `entry` is new or asks a higher QoS: SUBSCRIBE it at the next flush (when connected). */
@@ -109,6 +137,8 @@ export class SubscriptionSync {
       connAck.sessionPresent && (this.sessionBroker === undefined || this.sessionBroker === connAck.broker);
     this.sessionBroker = connAck.broker;
     this.sessionPresent = resumed;
+    this.currentMode = modeOf(connAck, this.options.retainAsPublished);
+    this.hooks.connected(this.currentMode, resumed);
     this.hooks.beforeFlush();
     if (resumed) {
       for (const entry of this.hooks.entries()) entry.sentQos = entry.ackedQos;
@@ -136,12 +166,12 @@ export class SubscriptionSync {
 
   /** Stops every pending retry (the registry is disposed). */
   dispose(): void {
-    this.cancelRestoreRetries();
+    this.restoreRetries.cancel();
   }
 
   /** The connection ended: nothing more is sent until the next `onConnected`. */
   onConnectionLost(): void {
-    this.cancelRestoreRetries();
+    this.restoreRetries.cancel();
     this.connected = false;
     this.epoch++;
     for (const filter of this.unsubscribeQueue) this.orphans.add(filter);
@@ -174,11 +204,14 @@ export class SubscriptionSync {
         }),
       );
     }
-    for (let start = 0; start < entries.length; start += this.batchSize) {
-      const batch = entries.slice(start, start + this.batchSize);
+    const mode = this.currentMode;
+    // A Subscription Identifier applies to a whole SUBSCRIBE packet: with identifiers, one filter per packet.
+    const batchSize = mode.identifiers ? 1 : this.options.batchSize;
+    for (let start = 0; start < entries.length; start += batchSize) {
+      const batch = entries.slice(start, start + batchSize);
       const requests = batch.map((entry) => {
         entry.sentQos = entry.qos;
-        return entry.request();
+        return entry.request(mode);
       });
       this.hooks.log('debug', 'SUBSCRIBE', { filters: requests.length, first: requests[0]?.filter });
       sends.push(
@@ -209,13 +242,15 @@ export class SubscriptionSync {
       if (entry.removed) return;
       if (code === undefined || code >= 0x80) {
         const restorable = this.grantedAsks.get(entry);
-        if (restorable !== undefined && (asked[i] as QoS) <= restorable)
-          return this.retryRestore(entry, code ?? 0x80);
-        this.restoreRetries.delete(entry);
+        if (restorable !== undefined && (asked[i] as QoS) <= restorable) {
+          entry.sentQos = entry.ackedQos;
+          return this.restoreRetries.refused(entry, code ?? 0x80);
+        }
+        this.restoreRetries.forget(entry);
         this.hooks.refused(entry, code ?? 0x80);
         return;
       }
-      this.restoreRetries.delete(entry);
+      this.restoreRetries.forget(entry);
       entry.granted = Math.min(code, 2) as QoS;
       const qos = asked[i] as QoS;
       if ((this.grantedAsks.get(entry) ?? -1) < qos) this.grantedAsks.set(entry, qos);
@@ -235,43 +270,13 @@ export class SubscriptionSync {
     for (const entry of batch) entry.sentQos = entry.ackedQos;
   }
 
-  /**
-   * A filter the broker granted before and refuses now (while restoring it after a reconnect) is tried
-   * again after a growing delay instead of being given up; its observers keep waiting.
-   */
-  private retryRestore(entry: FilterEntry, code: number): void {
-    const retry = this.restoreRetries.get(entry) ?? { count: 0 };
-    const delay = restoreRetryDelay(retry.count);
-    retry.count += 1;
-    entry.sentQos = entry.ackedQos;
-    this.hooks.log('warn', 'The broker refused a subscription it had granted before; trying again', {
-      filter: entry.filter,
-      code,
-      attempt: retry.count,
-      delayMs: delay,
-    });
-    const epoch = this.epoch;
-    retry.timer = this.scheduler.schedule(() => {
-      retry.timer = undefined;
-      if (entry.removed) this.restoreRetries.delete(entry);
-      if (epoch !== this.epoch || !this.connected || entry.removed || !entry.needsSubscribe()) return;
-      void this.sendSubscribes([entry]);
-    }, delay);
-    this.restoreRetries.set(entry, retry);
-  }
-
-  private cancelRestoreRetries(): void {
-    for (const retry of this.restoreRetries.values()) retry.timer?.unsubscribe();
-    for (const retry of this.restoreRetries.values()) retry.timer = undefined;
-  }
-
   private sendUnsubscribes(): void {
     if (this.unsubscribeQueue.size === 0) return;
     const filters = [...this.unsubscribeQueue];
     this.unsubscribeQueue.clear();
     const epoch = this.epoch;
-    for (let start = 0; start < filters.length; start += this.batchSize) {
-      const batch = filters.slice(start, start + this.batchSize);
+    for (let start = 0; start < filters.length; start += this.options.batchSize) {
+      const batch = filters.slice(start, start + this.options.batchSize);
       this.hooks.log('debug', 'UNSUBSCRIBE', { filters: batch.length, first: batch[0] });
       const done = call(() => this.port.unsubscribe(batch)).then(noop, (error: unknown) => {
         if (epoch === this.epoch && this.connected) {
@@ -299,6 +304,15 @@ export class SubscriptionSync {
       });
     }
   }
+}
+
+/** How a connection that sent `connAck` subscribes. */
+function modeOf(connAck: ConnAck, retainedCache: boolean): SubscribeMode {
+  if (connAck.protocolVersion !== 5) return PLAIN;
+  return {
+    retainAsPublished: retainedCache,
+    identifiers: connAck.subscriptionIdentifiersAvailable !== false,
+  };
 }
 
 /** Resolves (error undefined) or rejects every waiter of `entry`. */

@@ -133,7 +133,10 @@ describe('subscribe() against aedes', () => {
       error: (e) => problems.push(e),
       complete: () => problems.push('completed'),
     });
-    made.subscribe('plant/alarms').subscribe({ error: (e) => problems.push(e) });
+    const alarms: unknown[] = [];
+    made
+      .subscribe('plant/alarms')
+      .subscribe({ next: (m) => alarms.push(m.payload), error: (e) => problems.push(e) });
     await made.whenSubscribed('plant/+/state');
     await made.whenSubscribed('plant/alarms');
     await publish('plant/1/state', '"running"');
@@ -148,12 +151,9 @@ describe('subscribe() against aedes', () => {
         timeout(WAIT_MS),
       ),
     );
+    // The state may still read 'connected' from before the restart: wait for the restoring SUBSCRIBEs.
+    await eventually(() => packets.subscribes.flat().length >= 2);
     await made.whenSubscribed('plant/+/state');
-    await eventually(() => packets.subscribes.flat().length === 2);
-    expect(packets.subscribes.flat()).toEqual([
-      { filter: 'plant/+/state', qos: 1 },
-      { filter: 'plant/alarms', qos: 0 },
-    ]);
     await publisher.endAsync(true);
     await startPublisher();
     await publish('plant/2/state', '"stopped"');
@@ -162,7 +162,47 @@ describe('subscribe() against aedes', () => {
       ['running', { line: '1' }],
       ['stopped', { line: '2' }],
     ]);
+    // A round trip through the broker after the messages flow again: every packet the connector sent
+    // before its own PUBLISH has been handled by then, so a late duplicate SUBSCRIBE would be counted.
+    await made.publish('plant/alarms', 'round trip', { qos: 1 });
+    await eventually(() => alarms.length === 1);
+    expect(packets.subscribes.flat()).toEqual([
+      { filter: 'plant/+/state', qos: 1 },
+      { filter: 'plant/alarms', qos: 0 },
+    ]);
     expect(problems).toEqual([]);
+  });
+
+  it('subscribes again before it flushes what was published while the broker was down: its own filter gets it all', async () => {
+    const made = await connector();
+    const own: MqttMessage<unknown>[] = [];
+    made.subscribe('own/+n', { qos: 1 }).subscribe((m) => own.push(m));
+    await made.whenSubscribed('own/+');
+    await broker.close();
+    await firstValueFrom(
+      made.state$.pipe(
+        filter((s) => s.status !== 'connected'),
+        timeout(WAIT_MS),
+      ),
+    );
+    // Queued while down; a fresh broker (no session) would drop any of them that came before the SUBSCRIBE.
+    const sent = Array.from({ length: 20 }, (_, n) =>
+      made.publish(`own/${n}`, n, { qos: n % 2 === 0 ? 1 : 0 }),
+    );
+    await broker.restart();
+    packets = { subscribes: [], unsubscribes: [] };
+    watch();
+    await Promise.all(sent);
+    await eventually(() => own.length === 20);
+    // All of them; in order per QoS (aedes may deliver QoS 0 ahead of QoS 1: MQTT orders per QoS only).
+    const got = own.map((m) => m.payload as number);
+    expect([...got].sort((a, b) => a - b)).toEqual(Array.from({ length: 20 }, (_, n) => n));
+    expect(got.filter((n) => n % 2 === 0)).toEqual(Array.from({ length: 10 }, (_, k) => 2 * k));
+    expect(got.filter((n) => n % 2 === 1)).toEqual(Array.from({ length: 10 }, (_, k) => 2 * k + 1));
+    expect(own.every((m) => m.params['n'] === String(m.payload))).toBe(true);
+    await made.publish('own/last', 'round trip', { qos: 1 });
+    await eventually(() => own.length === 21);
+    expect(packets.subscribes).toEqual([[{ filter: 'own/+', qos: 1 }]]);
   });
 
   it('skips a bad JSON payload mid-stream, reports it on errors$ and the log, and goes on', async () => {

@@ -1,3 +1,4 @@
+import * as v from 'valibot';
 import { z } from 'zod';
 import { DecodeError, InvalidArgumentError } from '../../../src/connector/errors';
 import { DecodeFailure, PendingDecode, toDecoder } from '../../../src/streams/decode';
@@ -154,6 +155,54 @@ describe('a Standard Schema (zod 4)', () => {
     });
     expect(decode(callable, bytes('5'))).toEqual({ validated: 5 });
     expect(toDecoder(callable).name).toBe('schema:callable');
+  });
+});
+
+describe('a Standard Schema (valibot 1)', () => {
+  const Reading = v.object({
+    id: v.string(),
+    reading: v.object({ celsius: v.pipe(v.number(), v.minValue(-90), v.maxValue(60)) }),
+  });
+
+  it('validates the JSON value and gives the output (transforms included), typed by the schema', () => {
+    const typed: Decoding<{ id: string; reading: { celsius: number } }> = Reading;
+    expect(decode(typed, bytes('{"id":"k1","reading":{"celsius":21.5}}'))).toEqual({
+      id: 'k1',
+      reading: { celsius: 21.5 },
+    });
+    const Fahrenheit = v.pipe(
+      Reading,
+      v.transform((r) => r.reading.celsius * 1.8 + 32),
+    );
+    expect(decode(Fahrenheit, bytes('{"id":"k1","reading":{"celsius":50}}'))).toBe(122);
+    expect(toDecoder(Reading).name).toBe('schema:valibot');
+  });
+
+  it('fails with the schema issues and their paths (valibot path segments become keys)', () => {
+    const error = failureOf(decode(Reading, bytes('{"id":7,"reading":{"celsius":99}}'), 'r/1'));
+    expect(error).toMatchObject({ code: 'DECODE_FAILED', topic: 'r/1' });
+    expect(error.message).toMatch(/schema validation failed: .* at id \(\+1 more\)/);
+    expect(error.issues.map((issue) => issue.path)).toEqual([['id'], ['reading', 'celsius']]);
+    expect(error.issues.every((issue) => typeof issue.message === 'string' && issue.message !== '')).toBe(
+      true,
+    );
+  });
+
+  it('fails before validation when the payload is not JSON', () => {
+    expect(failureOf(decode(Reading, bytes('{"id":'))).message).toMatch(/not JSON/);
+  });
+
+  it('is asynchronous when the schema is: a pending outcome settling with the value or a failure', async () => {
+    const Async = v.pipeAsync(
+      v.object({ n: v.number() }),
+      v.checkAsync(async (value) => Promise.resolve(value.n > 0), 'must be positive'),
+    );
+    const ok = decode(Async, bytes('{"n":1}'));
+    const bad = decode(Async, bytes('{"n":-1}'));
+    expect(ok).toBeInstanceOf(PendingDecode);
+    expect(bad).toBeInstanceOf(PendingDecode);
+    await expect((ok as PendingDecode).result).resolves.toEqual({ n: 1 });
+    expect(failureOf(await (bad as PendingDecode).result).issues[0]?.message).toBe('must be positive');
   });
 });
 

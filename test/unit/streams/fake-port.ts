@@ -3,7 +3,7 @@
  * UNSUBSCRIBE, lets the test answer them (or answers them itself with `autoAck`), and injects messages.
  */
 import { Subject } from 'rxjs';
-import type { QoS } from '../../../src/connector/types';
+import type { MessageProperties, QoS } from '../../../src/connector/types';
 import type {
   ConnAck,
   IncomingPublish,
@@ -63,9 +63,12 @@ export class FakePort implements MqttPort {
     return Promise.reject(new Error('the fake port does not publish'));
   }
 
-  /** Marks the port connected and emits the CONNACK (the registry's onConnected is called by the test). */
-  open(sessionPresent = false): ConnAck {
-    this.connAck = { sessionPresent, broker: 'mqtt://fake' };
+  /**
+   * Marks the port connected and emits the CONNACK (the registry's onConnected is called by the test).
+   * `more` adds CONNACK facts, e.g. `{ protocolVersion: 5 }`.
+   */
+  open(sessionPresent = false, more: Partial<ConnAck> = {}): ConnAck {
+    this.connAck = { sessionPresent, broker: 'mqtt://fake', ...more };
     this.connack$.next(this.connAck);
     return this.connAck;
   }
@@ -82,7 +85,7 @@ export class FakePort implements MqttPort {
   deliver(
     topic: string,
     payload: string | Uint8Array,
-    options: { qos?: QoS; retain?: boolean; dup?: boolean } = {},
+    options: { qos?: QoS; retain?: boolean; dup?: boolean; properties?: MessageProperties } = {},
   ): void {
     this.incoming$.next({
       topic,
@@ -90,6 +93,7 @@ export class FakePort implements MqttPort {
       qos: options.qos ?? 0,
       retain: options.retain ?? false,
       dup: options.dup ?? false,
+      ...(options.properties === undefined ? {} : { properties: options.properties }),
     });
   }
 

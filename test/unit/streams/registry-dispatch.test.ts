@@ -1,44 +1,11 @@
 import type { Observable } from 'rxjs';
+import * as v from 'valibot';
 import { z } from 'zod';
-import { DecodeError, type MqttConnectorError } from '../../../src/connector/errors';
-import type { LogLevel, MqttMessage } from '../../../src/connector/types';
+import { DecodeError } from '../../../src/connector/errors';
+import type { MqttMessage } from '../../../src/connector/types';
 import type { StandardSchemaV1 } from '../../../src/streams/standard-schema';
-import {
-  SubscriptionRegistry,
-  type SubscriptionRegistryOptions,
-} from '../../../src/streams/subscription-registry';
-import { FakePort, settle } from './fake-port';
-
-type LogLine = [LogLevel, string, Record<string, unknown>];
-
-const created: SubscriptionRegistry[] = [];
-afterEach(() => {
-  for (const registry of created.splice(0)) registry.dispose();
-});
-
-async function setup(options: Partial<SubscriptionRegistryOptions> = {}) {
-  const port = new FakePort();
-  const logs: LogLine[] = [];
-  const registry = new SubscriptionRegistry(port, { log: (...line) => logs.push(line), ...options });
-  created.push(registry);
-  const errors: MqttConnectorError[] = [];
-  registry.errors$.subscribe((error) => errors.push(error));
-  await registry.onConnected(port.open(false));
-  return { port, registry, logs, errors };
-}
-
-function collect<T>(source: Observable<T>) {
-  const values: T[] = [];
-  const state: { error?: unknown; completed: boolean } = { completed: false };
-  const subscription = source.subscribe({
-    next: (value) => values.push(value),
-    error: (error: unknown) => (state.error = error),
-    complete: () => (state.completed = true),
-  });
-  return { values, state, subscription };
-}
-
-const payloads = (messages: readonly MqttMessage<unknown>[]) => messages.map((message) => message.payload);
+import { settle } from './fake-port';
+import { collect, payloads, setup } from './registry-harness';
 
 describe('messages', () => {
   it('carry the real topic, decoded payload, raw bytes, QoS, flags and params', async () => {
@@ -59,19 +26,30 @@ describe('messages', () => {
     ]);
   });
 
-  it('reach every matching filter: wildcards, $share routed as its filter, not $-topics for wildcard-first filters', async () => {
+  it('reach every matching filter: wildcards, not $-topics for wildcard-first filters', async () => {
     const { port, registry } = await setup();
     const all = collect(registry.observe('#'));
-    const shared = collect(registry.observe('$share/g/sport/+'));
     const plus = collect(registry.observe('sport/+'));
     const sys = collect(registry.observe('$SYS/#'));
     port.deliver('sport/', 'empty level');
     port.deliver('sport', 'parent');
     port.deliver('$SYS/uptime', 'sys');
     expect(payloads(all.values)).toEqual(['empty level', 'parent']);
-    expect(payloads(shared.values)).toEqual(['empty level']);
     expect(payloads(plus.values)).toEqual(['empty level']);
     expect(payloads(sys.values)).toEqual(['sys']);
+  });
+
+  it('route a $share filter as its filter (alone on the connector: see registry-identifiers for $share/g/F with F)', async () => {
+    const { port, registry } = await setup();
+    const shared = collect(registry.observe('$share/g/sport/+'));
+    const queued = collect(registry.observe('$queue/jobs/#'));
+    port.deliver('sport/', 'empty level');
+    port.deliver('sport', 'parent');
+    port.deliver('jobs/1', 'job');
+    expect(payloads(shared.values)).toEqual(['empty level']);
+    expect(payloads(queued.values)).toEqual(['job']);
+    await settle();
+    expect(port.subscribedFilters()).toEqual([['$share/g/sport/+', '$queue/jobs/#']]);
   });
 
   it('fill #name with the rest of the topic, or "" when # matched the parent level', async () => {
@@ -244,12 +222,15 @@ describe('retained messages', () => {
     expect(registry.stats().retainedTopics).toBe(0);
   });
 
-  it('does not treat a live message as retained state when the filter uses Retain As Published', async () => {
+  it('MQTT 3.1.1: takes a live message on a cached topic as its new state, even asking Retain As Published (not sent on 3.1.1)', async () => {
     const { port, registry } = await setup();
     collect(registry.observe('a', { retainAsPublished: true }));
+    await settle();
+    expect(port.subscribes[0]?.requests).toEqual([{ filter: 'a', qos: 0, retainAsPublished: true }]);
     port.deliver('a', 'state', { retain: true });
-    port.deliver('a', 'event', { retain: false });
-    expect(payloads(collect(registry.observe('a', { retainAsPublished: true })).values)).toEqual(['state']);
+    port.deliver('a', 'event', { retain: false }); // a 3.1.1 broker forwards a new retained value like this
+    const late = collect(registry.observe('a', { retainAsPublished: true }));
+    expect(late.values.map((m) => [m.payload, m.retain])).toEqual([['event', true]]);
   });
 
   it('caches nothing for topics no filter matches, and forgets topics when their last filter goes', async () => {
@@ -309,6 +290,79 @@ describe('retained messages', () => {
   });
 });
 
+describe('retained state for an observer that raises the QoS or brings new options (Retain Handling)', () => {
+  const V5 = { protocolVersion: 5 } as const;
+
+  it('Retain Handling 1: replays the cache, since the broker sends nothing for an existing subscription', async () => {
+    const { port, registry } = await setup({}, V5);
+    const first = collect(registry.observe('s', { retainHandling: 1 }));
+    await settle();
+    port.deliver('s', 'state', { retain: true });
+    const second = collect(registry.observe('s', { retainHandling: 1, qos: 1 }));
+    expect(second.values.map((m) => [m.payload, m.retain])).toEqual([['state', true]]);
+    await settle();
+    expect(port.subscribes.map((call) => call.requests[0]?.qos)).toEqual([0, 1]); // the QoS was raised
+    expect(payloads(first.values)).toEqual(['state']); // nothing again for the first observer
+  });
+
+  it('Retain Handling 1: replays while the raising SUBSCRIBE waits for a reconnect, once even if the new session resends', async () => {
+    const { port, registry } = await setup({}, V5);
+    collect(registry.observe('s', { retainHandling: 1 }));
+    await settle();
+    port.deliver('s', 'state', { retain: true });
+    port.drop();
+    const second = collect(registry.observe('s', { retainHandling: 1, qos: 1 }));
+    expect(payloads(second.values)).toEqual(['state']);
+    await registry.onConnected(port.open(false, V5)); // a new session: the broker sends the state itself
+    port.deliver('s', 'state', { retain: true });
+    expect(payloads(second.values)).toEqual(['state']);
+  });
+
+  it('Retain Handling 1, adopted during the grace period: replays the cache', async () => {
+    const { port, registry } = await setup({ defaultGracePeriod: 60_000 }, V5);
+    const first = collect(registry.observe('s'));
+    await settle();
+    port.deliver('s', 'state', { retain: true });
+    first.subscription.unsubscribe();
+    const back = collect(registry.observe('s', { retainHandling: 1 }));
+    expect(payloads(back.values)).toEqual(['state']);
+    await settle();
+    expect(port.subscribes.at(-1)?.requests[0]).toMatchObject({ filter: 's', retainHandling: 1 });
+  });
+
+  it('Retain Handling 0: no replay; the broker resends, and only the observer that lacks the state gets it', async () => {
+    const { port, registry } = await setup();
+    const first = collect(registry.observe('s'));
+    await settle();
+    port.deliver('s', 'state', { retain: true });
+    const second = collect(registry.observe('s', { qos: 1 }));
+    expect(second.values).toEqual([]);
+    port.deliver('s', 'state', { retain: true }); // the broker's answer to the raising SUBSCRIBE
+    expect(payloads(first.values)).toEqual(['state']);
+    expect(second.values.map((m) => [m.payload, m.retain])).toEqual([['state', true]]);
+  });
+
+  it('Retain Handling 0, adopted during the grace period: no replay, the broker resends', async () => {
+    const { port, registry } = await setup({ defaultGracePeriod: 60_000 }, V5);
+    const first = collect(registry.observe('s', { retainHandling: 1 }));
+    await settle();
+    port.deliver('s', 'state', { retain: true });
+    first.subscription.unsubscribe();
+    const back = collect(registry.observe('s'));
+    expect(back.values).toEqual([]);
+    port.deliver('s', 'state', { retain: true });
+    expect(payloads(back.values)).toEqual(['state']);
+  });
+
+  it('Retain Handling 2: neither the broker nor the cache, also on a QoS upgrade', async () => {
+    const { port, registry } = await setup({}, V5);
+    collect(registry.observe('s', { retainHandling: 2 }));
+    await settle();
+    port.deliver('s', 'state', { retain: true }); // a live retained publish
+    expect(collect(registry.observe('s', { retainHandling: 2, qos: 1 })).values).toEqual([]);
+  });
+});
+
 describe('changes made while a message is being delivered', () => {
   it('delivers to the observers present when the message arrived, and lets them subscribe and leave', async () => {
     const { port, registry } = await setup();
@@ -336,6 +390,9 @@ describe('payload types (checked by the compiler)', () => {
     const text: Observable<MqttMessage<string>> = registry.observe('t', { decode: 'string' });
     const bytes: Observable<MqttMessage<Uint8Array>> = registry.observe('t', { decode: 'binary' });
     const schema: Observable<MqttMessage<{ celsius: number }>> = registry.observe('t', { decode: Reading });
+    const valibot: Observable<MqttMessage<{ celsius: number }>> = registry.observe('t', {
+      decode: v.object({ celsius: v.number() }),
+    });
     const custom: Observable<MqttMessage<number>> = registry.observe('t', {
       decode: (raw: Uint8Array) => raw.length,
     });
@@ -344,7 +401,7 @@ describe('payload types (checked by the compiler)', () => {
     });
     const untyped: Observable<MqttMessage<unknown>> = registry.observe('t');
     const seen: unknown[] = [];
-    for (const stream of [text, bytes, schema, custom, asserted, untyped] as Observable<
+    for (const stream of [text, bytes, schema, valibot, custom, asserted, untyped] as Observable<
       MqttMessage<unknown>
     >[]) {
       stream.subscribe((message) => seen.push(message.payload));
@@ -353,6 +410,7 @@ describe('payload types (checked by the compiler)', () => {
     expect(seen).toEqual([
       '{"celsius":1}',
       new TextEncoder().encode('{"celsius":1}'),
+      { celsius: 1 },
       { celsius: 1 },
       13,
       { celsius: 1 },

@@ -1,4 +1,4 @@
-import type { Observable, Subscription } from 'rxjs';
+import type { Subscription } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import {
   ClosedError,
@@ -6,30 +6,14 @@ import {
   InvalidQosError,
   InvalidTopicError,
   SubscribeRefusedError,
-  type MqttConnectorError,
 } from '../../../src/connector/errors';
-import type { LogLevel, MqttMessage } from '../../../src/connector/types';
-import {
-  SubscriptionRegistry,
-  type SubscriptionRegistryOptions,
-} from '../../../src/streams/subscription-registry';
-import { FakePort, settle } from './fake-port';
+import type { SubscriptionRegistryOptions } from '../../../src/streams/subscription-registry';
+import { settle } from './fake-port';
+import { collect, createRegistry, payloads } from './registry-harness';
 
-type LogLine = [LogLevel, string, Record<string, unknown>];
-
-const created: SubscriptionRegistry[] = [];
-afterEach(() => {
-  // Cancels grace-period timers still running on the real scheduler.
-  for (const registry of created.splice(0)) registry.dispose();
-});
-
+// The harness disposes every registry after each test (cancelling grace-period timers).
 function setup(options: Partial<SubscriptionRegistryOptions> = {}) {
-  const port = new FakePort();
-  const logs: LogLine[] = [];
-  const registry = new SubscriptionRegistry(port, { log: (...line) => logs.push(line), ...options });
-  created.push(registry);
-  const errors: MqttConnectorError[] = [];
-  registry.errors$.subscribe((error) => errors.push(error));
+  const { port, registry, logs, errors } = createRegistry(options);
   const connect = async (sessionPresent = false) => {
     const done = registry.onConnected(port.open(sessionPresent));
     await settle();
@@ -37,19 +21,6 @@ function setup(options: Partial<SubscriptionRegistryOptions> = {}) {
   };
   return { port, registry, logs, errors, connect };
 }
-
-function collect<T>(source: Observable<T>) {
-  const values: T[] = [];
-  const state: { error?: unknown; completed: boolean } = { completed: false };
-  const subscription = source.subscribe({
-    next: (value) => values.push(value),
-    error: (error: unknown) => (state.error = error),
-    complete: () => (state.completed = true),
-  });
-  return { values, state, subscription };
-}
-
-const payloads = (messages: MqttMessage<unknown>[]) => messages.map((message) => message.payload);
 
 describe('subscribe(): validation at the call', () => {
   it.each([

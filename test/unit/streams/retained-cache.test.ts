@@ -14,11 +14,11 @@ describe('RetainedCache', () => {
     cache.set(publish('a', 'two'));
     cache.set(publish('b', 'x'));
     expect(cache.size).toBe(2);
-    expect(cache.bytes).toBe(4);
+    expect(cache.bytes).toBe(1 + 3 + (1 + 1)); // topic and payload bytes
     expect(new TextDecoder().decode([...cache.values()][0]?.payload)).toBe('two');
     cache.set(publish('a', ''));
     expect(topics(cache)).toEqual(['b']);
-    expect(cache.bytes).toBe(1);
+    expect(cache.bytes).toBe(2);
     expect(cache.dropped).toBe(0);
   });
 
@@ -45,15 +45,15 @@ describe('RetainedCache', () => {
 
   it('drops the oldest topics until a new payload fits in maxBytes; refuses one larger than the budget', () => {
     const dropped: [string, string][] = [];
-    const cache = new RetainedCache({ maxTopics: 100, maxBytes: 10 }, (topic, reason) =>
+    const cache = new RetainedCache({ maxTopics: 100, maxBytes: 13 }, (topic, reason) =>
       dropped.push([topic, reason]),
     );
     cache.set(publish('a', '1234'));
     cache.set(publish('b', '1234'));
-    cache.set(publish('c', '12345')); // 13 > 10: 'a' goes
+    cache.set(publish('c', '12345')); // 5 + 5 + 6 > 13: 'a' goes
     expect(topics(cache)).toEqual(['b', 'c']);
-    expect(cache.bytes).toBe(9);
-    cache.set(publish('huge', '12345678901'));
+    expect(cache.bytes).toBe(11);
+    cache.set(publish('huge', '1234567890')); // 4 + 10 > 13
     expect(topics(cache)).toEqual(['b', 'c']);
     expect(dropped).toEqual([
       ['a', 'maxBytes'],
@@ -73,10 +73,64 @@ describe('RetainedCache', () => {
     for (const topic of ['a/1', 'a/2', 'b/1']) cache.set(publish(topic, 'x'));
     cache.retainOnly((topic) => topic.startsWith('a/'));
     expect(topics(cache)).toEqual(['a/1', 'a/2']);
-    expect(cache.bytes).toBe(2);
+    expect(cache.bytes).toBe(8);
     expect(cache.has('b/1')).toBe(false);
     cache.clear();
     expect(cache.size).toBe(0);
     expect(cache.bytes).toBe(0);
+  });
+
+  it('counts the topic (UTF-8) and MQTT 5 properties against maxBytes, not only the payload', () => {
+    const cache = new RetainedCache({ maxTopics: 10, maxBytes: 1000 });
+    const topic = 'ü/' + 'x'.repeat(98); // 101 UTF-8 bytes in 100 UTF-16 units
+    cache.set(publish(topic, 'p'));
+    expect(cache.bytes).toBe(101 + 1);
+    cache.set({
+      ...publish('t', 'p'),
+      properties: {
+        contentType: 'application/json', // 3 + 16
+        messageExpiryInterval: 60, // 5
+        correlationData: new Uint8Array(8), // 3 + 8
+        userProperties: { k: 'v', list: ['a', 'bc'] }, // (5 + 1 + 1) + (5 + 4 + 1) + (5 + 4 + 2)
+        subscriptionIdentifier: [1, 2], // 2 × 5
+      },
+    });
+    expect(cache.bytes - (101 + 1)).toBe(1 + 1 + 19 + 5 + 11 + 7 + 10 + 11 + 10);
+  });
+
+  it('refuses a message whose topic alone exceeds the byte budget, and drops older topics for a long one', () => {
+    const dropped: string[] = [];
+    const cache = new RetainedCache({ maxTopics: 10, maxBytes: 100 }, (topic) => dropped.push(topic));
+    cache.set(publish('short', '1'));
+    cache.set(publish('long/' + 'x'.repeat(90), '1')); // 96 bytes: 'short' (6) no longer fits
+    expect(topics(cache)).toEqual(['long/' + 'x'.repeat(90)]);
+    cache.set(publish('huge/' + 'x'.repeat(100), '1'));
+    expect(cache.size).toBe(1);
+    expect(dropped).toEqual(['short', 'huge/' + 'x'.repeat(100)]);
+    expect(cache.bytes).toBeLessThanOrEqual(100);
+  });
+
+  it('keeps the stamp of a value stored again with the same bytes, and its receivers across changes', () => {
+    const cache = new RetainedCache<string>({ maxTopics: 10, maxBytes: 1000 });
+    const first = cache.set(publish('a', 'on'));
+    const stamp = first?.stamp;
+    if (first === undefined) throw new Error('not cached');
+    cache.addReceiver(first, 'sub-1');
+    cache.addReceiver(first, 'sub-1');
+    cache.addSeen(first, 'sub-1');
+    cache.addSeen(first, 'sub-2');
+    expect(cache.set(publish('a', 'on'))?.stamp).toBe(stamp);
+    expect(first.seenBy).toEqual(['sub-1', 'sub-2']);
+    const changed = cache.set(publish('a', 'off'));
+    expect(changed?.stamp).toBeGreaterThan(stamp ?? Infinity);
+    expect(changed?.stamp).toBe(cache.clock);
+    expect(changed?.receivers).toBe('sub-1');
+    expect(changed?.seenBy).toBeUndefined(); // a new payload: nobody has seen it yet
+    cache.addSeen(first, 'sub-2');
+    cache.forgetReceiver('sub-1');
+    expect(cache.get('a')?.receivers).toBeUndefined();
+    expect(cache.get('a')?.seenBy).toBe('sub-2');
+    cache.forgetReceiver('sub-2', true);
+    expect(cache.get('a')?.seenBy).toBeUndefined();
   });
 });
