@@ -5,7 +5,12 @@
  */
 import type { MqttConnectorOptions, QoS } from '../../../src/index';
 import { startAedes } from '../../support/aedes';
-import { startMosquitto, type MosquittoBroker, type MosquittoOptions } from '../../support/mosquitto';
+import {
+  MOSQUITTO_NO_QUEUE_LIMITS,
+  startMosquitto,
+  type MosquittoBroker,
+  type MosquittoOptions,
+} from '../../support/mosquitto';
 import { startNats } from '../../support/nats';
 
 /** Which broker software. */
@@ -102,6 +107,12 @@ const LISTENER_OPTIONS: Record<Listener, MosquittoOptions> = {
   websockets: { plain: false, websockets: true },
 };
 
+/** Every matrix Mosquitto: no queue limits, so that the broker itself never drops what a test counts. */
+const mosquittoOptions = (listener: Listener): MosquittoOptions => ({
+  ...LISTENER_OPTIONS[listener],
+  config: MOSQUITTO_NO_QUEUE_LIMITS,
+});
+
 const TRANSPORT: Record<Listener, BrokerTarget['transport']> = {
   plain: 'tcp',
   password: 'tcp',
@@ -168,7 +179,7 @@ export function mosquittoTarget(listener: Listener, protocolVersion: 4 | 5): Bro
     ...(handshake ? { failedHandshake: handshake } : {}),
     unsupported: [],
     async start() {
-      const broker = await startMosquitto(LISTENER_OPTIONS[listener]);
+      const broker = await startMosquitto(mosquittoOptions(listener));
       return fromMosquitto(
         broker,
         broker.urls[listener] as string,
