@@ -6,7 +6,7 @@
  * plus a burst just before the kill so that QoS 1 publishes are in flight when the node dies (the
  * connector's window: 100 on MQTT 3.1.1).
  *
- * What holds (10 of 10 runs while this test was written, moves of 0.2–10 s): every publish() resolves,
+ * What holds (12 of 12 runs, moves of 0.2–10 s): every publish() resolves,
  * none rejects; every message whose publish resolved reaches the consumer, also those in flight at the
  * kill (re-sent to the next node, whose session is the same JetStream-replicated one: sessionPresent true)
  * and those published during the move (queued by the connector); no duplicates were seen. Asserted: none
