@@ -3,8 +3,11 @@
  * `mqtt-connector/testing` helper (src/testing), keeping the names the tests use (`broker` for the aedes
  * instance, `close()` as the "broker died" simulation, `restart()` on the same ports).
  */
-import type { AedesOptions } from 'aedes';
-import { startBroker, type EmbeddedBroker as TestingBroker } from '../../src/testing/index';
+import {
+  startBroker,
+  type EmbeddedBrokerOptions,
+  type EmbeddedBroker as TestingBroker,
+} from '../../src/testing/index';
 
 export interface EmbeddedBroker extends TestingBroker {
   /** The current aedes instance (replaced by `restart()`). */
@@ -13,7 +16,7 @@ export interface EmbeddedBroker extends TestingBroker {
 
 /** Starts aedes on ephemeral ports (or the given ones). `close()` stops it; `restart()` brings it back. */
 export async function startAedes(
-  options?: AedesOptions,
+  options?: Omit<EmbeddedBrokerOptions, 'port' | 'wsPort'>,
   ports: { port?: number; wsPort?: number } = {},
 ): Promise<EmbeddedBroker> {
   const broker = await startBroker({ ...options, ...ports });

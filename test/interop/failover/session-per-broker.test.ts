@@ -1,9 +1,9 @@
 /**
  * Regression test (fixed in src/streams/subscription-sync.ts): with a broker LIST and persistent sessions
- * (`clean: false`), each broker keeps its own session, but the connector tracks one. A filter subscribed
- * while the connector was on B is counted as acknowledged; back on A, whose CONNACK says "session present"
- * (A's session, which never had that filter), the connector sends no SUBSCRIBE for it: the observer gets
- * nothing on A, and `whenSubscribed()` resolves anyway.
+ * (`clean: false`), each broker keeps its own session, but the connector tracked one. A filter subscribed
+ * while the connector was on B was counted as acknowledged; back on A, whose CONNACK says "session present"
+ * (A's session, which never had that filter), the connector sent no SUBSCRIBE for it: the observer got
+ * nothing on A, and `whenSubscribed()` resolved anyway.
  *
  * The subscription sync now treats a session resumed on another broker than the one its SUBACKs came
  * from as unknown, and subscribes every live filter again.
@@ -70,5 +70,5 @@ test('a filter subscribed while on B is subscribed on A when the connector comes
   connectors.push(onA);
   expect(await onA.connect()).toBe(true);
   for (let i = 0; i < 10; i++) await onA.publish(`${base}/second`, String(i), { qos: 1 });
-  await tracker.whenComplete(10_000); // times out today: A was never asked for `second`
+  await tracker.whenComplete(10_000); // before the fix: timed out, A was never asked for `second`
 }, 60_000);

@@ -3,7 +3,9 @@
  * cuts (FIN), resets (RST), stalls long enough to make keepalives time out, and cuts followed by a spell
  * of refused connections (the broker "gone" for a while: closed at once, or ECONNREFUSED). Each fault waits until the
  * connectors it targets are connected again (their `state$`), so every fault hits a live connection; the
- * run ends after `minFaults` once `keepGoing()` turns false, or at `maxFaults`.
+ * run ends after `minFaults` once `keepGoing()` turns false, or at `maxFaults`. With `minEach`, the first
+ * `minFaults` faults include at least that many of every kind (in a seeded random order), so a run never
+ * happens to skip stalls or refusals.
  */
 import type { ConnectionState } from '../../../src/index';
 import { waitForState } from '../../../src/testing/wait-for-state';
@@ -37,6 +39,8 @@ export interface FaultPlan {
   readonly refuseMs?: readonly [number, number];
   /** Kinds to pick from (uniformly). Default all four. */
   readonly kinds?: readonly FaultKind[];
+  /** At least this many faults of each kind among the first `minFaults` (kinds × minEach ≤ minFaults). Default 0. */
+  readonly minEach?: number;
   /** How long a target may take to be connected again before the run fails, ms. Default 60,000. */
   readonly reconnectTimeoutMs?: number;
   /** Checked after `minFaults`: go on while it returns true (e.g. while messages are still being published). */
@@ -68,18 +72,43 @@ export interface FaultTally {
   readonly records: readonly FaultRecord[];
 }
 
+const ALL_KINDS: readonly FaultKind[] = ['cut', 'reset', 'stall', 'refuse'];
+
+/**
+ * The kinds of the first `minFaults` faults: `minEach` of every kind, the rest picked at random, shuffled
+ * (Fisher–Yates with the seeded generator, so a seed replays the same order).
+ */
+function firstKinds(plan: FaultPlan, random: Random): FaultKind[] {
+  const kinds = plan.kinds ?? ALL_KINDS;
+  const minEach = plan.minEach ?? 0;
+  if (kinds.length * minEach > plan.minFaults) {
+    throw new Error(`fault plan: ${kinds.length} kinds × minEach ${minEach} > minFaults ${plan.minFaults}`);
+  }
+  const deck = kinds.flatMap((kind) => Array.from({ length: minEach }, () => kind));
+  while (deck.length < plan.minFaults) deck.push(random.pick(kinds));
+  for (let i = deck.length - 1; i > 0; i--) {
+    const j = random.int(0, i);
+    [deck[i], deck[j]] = [deck[j] as FaultKind, deck[i] as FaultKind];
+  }
+  return deck;
+}
+
 /** See the module documentation. */
 export class FaultInjector {
   private stopped = false;
   private wakeUp: (() => void) | undefined;
   private readonly records: FaultRecord[] = [];
   private readonly started = Date.now();
+  /** Kinds still to apply before picking freely (see {@link firstKinds}). */
+  private readonly deck: FaultKind[];
 
   constructor(
     private readonly targets: readonly FaultTarget[],
     private readonly plan: FaultPlan,
     private readonly random: Random,
-  ) {}
+  ) {
+    this.deck = firstKinds(plan, random);
+  }
 
   /** Applies faults until the plan says stop (or {@link FaultInjector.stop}); resolves with the tally. */
   async run(): Promise<FaultTally> {
@@ -135,7 +164,7 @@ export class FaultInjector {
     }
     await this.pause(this.random.int(...this.plan.gapMs));
     if (this.stopped) return;
-    const kind = this.random.pick(this.plan.kinds ?? (['cut', 'reset', 'stall', 'refuse'] as const));
+    const kind = this.deck.shift() ?? this.random.pick(this.plan.kinds ?? ALL_KINDS);
     const atMs = Date.now() - this.started;
     const targets = chosen.map((t) => t.name);
     if (kind === 'stall') {

@@ -229,11 +229,22 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
   }
 }
 
-/** The report as a few lines for CI logs. */
-export function formatSoakReport(report: SoakReport): string {
+/** The reconnects of both connectors together. */
+export const reconnectsOf = (report: SoakReport): number =>
+  report.publisherMetrics.reconnects + report.subscriberMetrics.reconnects;
+
+/** Heap growth over the soak, bytes (negative when it shrank). */
+export const heapGrowth = (report: SoakReport): number =>
+  report.heapAfter.heapUsed - report.heapBefore.heapUsed;
+
+/** The report as a few lines for CI logs; `heapBoundBytes` is the growth the test allows, if any. */
+export function formatSoakReport(report: SoakReport, heapBoundBytes?: number): string {
   const r = report.received;
   const f = report.faults;
-  const heap = (h: HeapReading) => `${mib(h.heapUsed)} MiB${h.collected ? '' : ' (no forced GC)'}`;
+  const heap = (h: HeapReading) => `${mib(h.heapUsed)} MiB${h.collected ? '' : ' (NO forced GC)'}`;
+  const growth = heapGrowth(report);
+  const perReconnect = growth / Math.max(1, reconnectsOf(report)) / 1024;
+  const bound = heapBoundBytes === undefined ? '' : `; bound ${mib(heapBoundBytes)} MiB`;
   return [
     `soak ${report.name} (seed ${report.seed}, QoS ${report.qos}): ${report.completed ? 'complete' : `INCOMPLETE: ${report.incomplete ?? ''}`} in ${(report.durationMs / 1000).toFixed(1)} s`,
     `  publish(): ${report.published} called, ${report.fulfilled} resolved, ${report.rejected} rejected ${JSON.stringify(report.rejectionCodes)}`,
@@ -241,6 +252,6 @@ export function formatSoakReport(report: SoakReport): string {
     `  faults: ${f.applied} (${f.cuts} cuts, ${f.resets} resets, ${f.refusals} cuts + refused reconnects, ${f.stalls} stalls of which ${f.stallsThatDropped} ended in a keepalive timeout), ${report.faultsWhilePublishing} while publishing`,
     `  reconnects: publisher ${report.publisherMetrics.reconnects}, subscriber ${report.subscriberMetrics.reconnects}; proxy connections ${report.proxyConnections.publisher} / ${report.proxyConnections.subscriber}`,
     `  after: publisher queued ${report.publisherMetrics.queued}, inFlight ${report.publisherMetrics.inFlight}; subscriber liveFilters ${report.subscriberMetrics.liveFilters}, received ${report.subscriberMetrics.received}`,
-    `  heap: before ${heap(report.heapBefore)}, after ${heap(report.heapAfter)} (${report.heapAfter.heapUsed >= report.heapBefore.heapUsed ? '+' : ''}${mib(report.heapAfter.heapUsed - report.heapBefore.heapUsed)} MiB)`,
+    `  heap (after full GCs): before ${heap(report.heapBefore)}, after ${heap(report.heapAfter)}: ${growth >= 0 ? '+' : ''}${mib(growth)} MiB, ${perReconnect.toFixed(0)} KiB per reconnect${bound}`,
   ].join('\n');
 }

@@ -8,7 +8,13 @@
  * Here a subscriber that falls behind is a connected connector whose traffic is stalled by a fault proxy
  * (keepalive 60 s, so the connection survives the stall), while another connector publishes 5,000 QoS 1
  * messages. Stock mosquitto loses most of them; with `max_queued_messages 0` and `max_queued_bytes 0`
- * (MOSQUITTO_NO_QUEUE_LIMITS, what every other test broker here uses) none is lost.
+ * (MOSQUITTO_NO_QUEUE_LIMITS) none is lost.
+ *
+ * Every Mosquitto the connector tests start uses MOSQUITTO_NO_QUEUE_LIMITS (the matrix targets, mqtt5/,
+ * faults/, failover/, shared/, poison-publish), with two deliberate exceptions: the stock broker here, and
+ * publishing/mosquitto-publish.test.ts, which shows the connector's QoS 2 window staying within the stock
+ * in-flight limit (its floods of 1,000 messages also stay within the stock queue of 1,000). The helper
+ * tests under test/interop/support start stock brokers to test the helpers themselves (a few messages).
  */
 import { firstValueFrom, of, timeout } from 'rxjs';
 import { MqttConnector, type MqttConnectorOptions } from '../../../src/index';

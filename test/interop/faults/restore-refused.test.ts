@@ -1,10 +1,11 @@
 /**
- * Regression test (fixed in src/streams/subscription-sync.ts): a subscription that the broker refuses while
- * the connector RESTORES it after a reconnect is given up for good. FilterTable.refuse() errors the
- * observers with SUBSCRIBE_REFUSED and forgets the filter, although the broker had granted it before and
- * the refusal is usually transient: NATS 2.9 with one cluster node down answers a good share of QoS 1
+ * Regression test (fixed in src/streams/subscription-sync.ts): a subscription that the broker refused while
+ * the connector RESTORED it after a reconnect used to be given up for good (its observers errored with
+ * SUBSCRIBE_REFUSED and the filter was forgotten), although the broker had granted it before and the
+ * refusal is usually transient: NATS 2.9 with one cluster node down answers a good share of QoS 1
  * SUBSCRIBEs with 0x80 (JetStream consumer creation times out) for as long as the node is down, so a
- * consumer that fails over to another node loses its subscription about half the time.
+ * consumer that failed over to another node lost its subscription about half the time. The connector now
+ * keeps the observers and subscribes again with a backoff.
  *
  * Reproduced deterministically with aedes: after a restart (no session) the new broker refuses the first
  * SUBSCRIBE of the filter, then grants it.
@@ -50,7 +51,7 @@ test('a subscription refused once while being restored after a reconnect is retr
     },
   });
   await waitForState(connector, 'connected', { timeout: 20_000, skipCurrent: true });
-  await connector.whenSubscribed(topic); // rejects today with SUBSCRIBE_REFUSED
+  await connector.whenSubscribed(topic); // before the fix: rejected with SUBSCRIBE_REFUSED
   expect(refusals).toBe(0);
   expect(observerError).toBeUndefined();
   for (let i = 0; i < 20; i++) await connector.publish(topic, String(i), { qos: 1 });

@@ -5,7 +5,12 @@
  */
 import type { MqttConnectorOptions, QoS } from '../../../src/index';
 import { startAedes } from '../../support/aedes';
-import { startMosquitto, type MosquittoBroker, type MosquittoOptions } from '../../support/mosquitto';
+import {
+  MOSQUITTO_NO_QUEUE_LIMITS,
+  startMosquitto,
+  type MosquittoBroker,
+  type MosquittoOptions,
+} from '../../support/mosquitto';
 import { startNats } from '../../support/nats';
 
 /** Which broker software. */
@@ -18,6 +23,8 @@ export interface RefusedLogin {
   readonly options: MqttConnectorOptions;
   /** The CONNACK return / reason code. */
   readonly code: number;
+  /** What the connector's error message says (from the broker's refusal). */
+  readonly message: RegExp;
 }
 
 /** A TLS handshake that fails: the connector trusts only what `trustCa` says, presents no certificate. */
@@ -65,9 +72,9 @@ export interface BrokerTarget {
   readonly transport: 'tcp' | 'tls' | 'mutual TLS' | 'websockets';
   /** QoS levels it delivers end to end. */
   readonly qos: readonly QoS[];
-  /** Whether it checks credentials (a password file). */
+  /** Whether it checks credentials (a password file, a users table). */
   readonly auth: boolean;
-  /** Logins the broker refuses (targets with a password file; empty otherwise). */
+  /** Logins the broker refuses (targets that check credentials; empty otherwise). */
   readonly refused: readonly RefusedLogin[];
   /** A TLS handshake that fails (TLS targets). */
   readonly failedHandshake?: FailedHandshake;
@@ -102,6 +109,12 @@ const LISTENER_OPTIONS: Record<Listener, MosquittoOptions> = {
   websockets: { plain: false, websockets: true },
 };
 
+/** Every matrix Mosquitto: no queue limits, so that the broker itself never drops what a test counts. */
+const mosquittoOptions = (listener: Listener): MosquittoOptions => ({
+  ...LISTENER_OPTIONS[listener],
+  config: MOSQUITTO_NO_QUEUE_LIMITS,
+});
+
 const TRANSPORT: Record<Listener, BrokerTarget['transport']> = {
   plain: 'tcp',
   password: 'tcp',
@@ -117,6 +130,20 @@ const LABEL: Record<Listener, string> = {
   mutualTls: 'mutual TLS',
   websockets: 'WebSockets',
 };
+
+const NOT_AUTHORIZED = /not authori[sz]ed/i;
+const BAD_CREDENTIALS = /bad user ?name or password/i;
+
+/** A wrong password and no credentials at all, each refused with `code`. */
+function refusedLogins(code: number, message: RegExp): RefusedLogin[] {
+  return [
+    { what: 'a wrong password', options: { username: 'alice', password: 'wrong' }, code, message },
+    { what: 'no credentials', options: { username: undefined, password: undefined }, code, message },
+  ];
+}
+
+/** Credentials the brokers accept, the password from a provider (as an app that fetches its secret). */
+const GOOD_LOGIN: MqttConnectorOptions = { username: 'alice', password: async () => USERS.alice };
 
 const REFUSED_CODE = { 4: 5, 5: 0x87 } as const; // mosquitto 2 answers "not authorized" to bad and missing logins
 
@@ -136,8 +163,7 @@ function connectorBase(
 ): MqttConnectorOptions {
   switch (listener) {
     case 'password':
-      // A provider, as an app that fetches its secret would use.
-      return { protocolVersion, username: 'alice', password: async () => USERS.alice };
+      return { protocolVersion, ...GOOD_LOGIN };
     case 'tls':
       return { protocolVersion, tls: { ca: broker.tls?.ca } };
     case 'mutualTls':
@@ -158,17 +184,11 @@ export function mosquittoTarget(listener: Listener, protocolVersion: 4 | 5): Bro
     transport: TRANSPORT[listener],
     qos: ALL_QOS,
     auth: listener === 'password',
-    refused:
-      listener === 'password'
-        ? [
-            { what: 'a wrong password', options: { username: 'alice', password: 'wrong' }, code },
-            { what: 'no credentials', options: { username: undefined, password: undefined }, code },
-          ]
-        : [],
+    refused: listener === 'password' ? refusedLogins(code, NOT_AUTHORIZED) : [],
     ...(handshake ? { failedHandshake: handshake } : {}),
     unsupported: [],
     async start() {
-      const broker = await startMosquitto(LISTENER_OPTIONS[listener]);
+      const broker = await startMosquitto(mosquittoOptions(listener));
       return fromMosquitto(
         broker,
         broker.urls[listener] as string,
@@ -178,59 +198,78 @@ export function mosquittoTarget(listener: Listener, protocolVersion: 4 | 5): Bro
   };
 }
 
-/** The embedded aedes broker (MQTT 3.1.1 only). */
-export const aedesTarget: BrokerTarget = {
-  name: 'aedes (embedded) · MQTT 3.1.1 · tcp',
-  broker: 'aedes',
-  protocolVersion: 4,
-  transport: 'tcp',
-  qos: ALL_QOS,
-  auth: false,
-  refused: [],
-  unsupported: [{ kind: 'mqtt5', title: 'MQTT 5 — not supported by aedes' }],
-  async start() {
-    const broker = await startAedes();
-    return {
-      url: broker.url,
-      options: (overrides = {}) => ({ mqttBroker: broker.url, protocolVersion: 4, ...overrides }),
-      stop: () => broker.close(),
-      // restart() on a closed aedes starts a fresh broker on the same ports.
-      start: () => broker.restart(),
-      restart: () => broker.restart(),
-      close: () => broker.close(),
-    };
-  },
-};
+/**
+ * The embedded aedes broker (MQTT 3.1.1 only); with `auth`, its `users` table (an `authenticate` hook,
+ * src/testing) accepts only alice and refuses anything else with return code 4.
+ */
+export function aedesTarget(auth: boolean): BrokerTarget {
+  return {
+    name: `aedes (embedded) · MQTT 3.1.1 · ${auth ? 'users table' : 'tcp'}`,
+    broker: 'aedes',
+    protocolVersion: 4,
+    transport: 'tcp',
+    qos: ALL_QOS,
+    auth,
+    refused: auth ? refusedLogins(4, BAD_CREDENTIALS) : [],
+    unsupported: [{ kind: 'mqtt5', title: 'MQTT 5 — not supported by aedes' }],
+    async start() {
+      const broker = await startAedes(auth ? { users: USERS } : {});
+      const base: MqttConnectorOptions = { protocolVersion: 4, ...(auth ? GOOD_LOGIN : {}) };
+      return {
+        url: broker.url,
+        options: (overrides = {}) => ({ mqttBroker: broker.url, ...base, ...overrides }),
+        stop: () => broker.close(),
+        // restart() on a closed aedes starts a fresh broker on the same ports, with the same options.
+        start: () => broker.restart(),
+        restart: () => broker.restart(),
+        close: () => broker.close(),
+      };
+    },
+  };
+}
 
-/** nats-server's MQTT listener (MQTT 3.1.1, QoS 0 and 1; JetStream on). */
-export const natsTarget: BrokerTarget = {
-  name: 'nats-server · MQTT 3.1.1 · tcp',
-  broker: 'nats',
-  protocolVersion: 4,
-  transport: 'tcp',
-  qos: [0, 1],
-  auth: false,
-  refused: [],
-  unsupported: [
-    { kind: 'qos2', title: 'QoS 2 — not supported by NATS' },
-    { kind: 'mqtt5', title: 'MQTT 5 — not supported by NATS' },
-  ],
-  async start() {
-    const server = await startNats();
-    return {
-      url: server.url,
-      options: (overrides = {}) => ({ mqttBroker: server.url, protocolVersion: 4, ...overrides }),
-      stop: () => server.stop(),
-      start: () => server.start(),
-      restart: () => server.restart(),
-      close: () => server.close(),
-    };
-  },
-};
+/** nats-server's `authorization` block for {@link USERS}. */
+const natsUsers = () =>
+  `authorization { users: [ ${Object.entries(USERS)
+    .map(([user, password]) => `{ user: "${user}", password: "${password}" }`)
+    .join(', ')} ] }`;
+
+/**
+ * nats-server's MQTT listener (MQTT 3.1.1, QoS 0 and 1; JetStream on); with `auth`, an `authorization`
+ * block with users, which the MQTT listener enforces too (a refusal is return code 5, not authorized).
+ */
+export function natsTarget(auth: boolean): BrokerTarget {
+  return {
+    name: `nats-server · MQTT 3.1.1 · ${auth ? 'authorization users' : 'tcp'}`,
+    broker: 'nats',
+    protocolVersion: 4,
+    transport: 'tcp',
+    qos: [0, 1],
+    auth,
+    refused: auth ? refusedLogins(5, NOT_AUTHORIZED) : [],
+    unsupported: [
+      { kind: 'qos2', title: 'QoS 2 — not supported by NATS' },
+      { kind: 'mqtt5', title: 'MQTT 5 — not supported by NATS' },
+    ],
+    async start() {
+      const server = await startNats(auth ? { config: [natsUsers()] } : {});
+      const base: MqttConnectorOptions = { protocolVersion: 4, ...(auth ? GOOD_LOGIN : {}) };
+      return {
+        url: server.url,
+        options: (overrides = {}) => ({ mqttBroker: server.url, ...base, ...overrides }),
+        stop: () => server.stop(),
+        start: () => server.start(),
+        restart: () => server.restart(),
+        close: () => server.close(),
+      };
+    },
+  };
+}
 
 /** Every target of the behavioural suite, in run order. */
 export const TARGETS: readonly BrokerTarget[] = [
-  aedesTarget,
+  aedesTarget(false),
+  aedesTarget(true),
   mosquittoTarget('plain', 4),
   mosquittoTarget('plain', 5),
   mosquittoTarget('password', 4),
@@ -239,5 +278,6 @@ export const TARGETS: readonly BrokerTarget[] = [
   mosquittoTarget('mutualTls', 4),
   mosquittoTarget('websockets', 5),
   mosquittoTarget('websockets', 4),
-  natsTarget,
+  natsTarget(false),
+  natsTarget(true),
 ];

@@ -11,7 +11,7 @@
  * working) broken by one bad message.
  */
 import type { MqttConnectorOptions, QoS } from '../../../src/index';
-import { startMosquitto, type MosquittoBroker } from '../../support/mosquitto';
+import { MOSQUITTO_NO_QUEUE_LIMITS, startMosquitto, type MosquittoBroker } from '../../support/mosquitto';
 import { startNats, type NatsServer } from '../../support/nats';
 import { ConnectorPool, uniqueTopic } from '../helpers/connectors';
 import { Recorder } from '../helpers/recorder';
@@ -51,7 +51,7 @@ describe('nats-server: a QoS 2 publish (NATS closes the connection)', () => {
 describe('mosquitto max_packet_size 1024, MQTT 3.1.1: an oversize QoS 1 publish (mosquitto closes the connection)', () => {
   let broker: MosquittoBroker;
   beforeAll(async () => {
-    broker = await startMosquitto({ config: ['max_packet_size 1024'] });
+    broker = await startMosquitto({ config: ['max_packet_size 1024', ...MOSQUITTO_NO_QUEUE_LIMITS] });
   });
   afterAll(() => broker?.close());
 

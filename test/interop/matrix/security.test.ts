@@ -1,12 +1,15 @@
 /**
  * The matrix, second half: what each broker refuses, and how the connector reacts. Credentials refused
- * by a password file end the retries (state `failed`, `CONNECTION_REFUSED`); a failed TLS handshake is a
+ * by a broker that checks them (Mosquitto's password file, aedes' users table, nats-server's authorization
+ * users) end the retries (state `failed`, `CONNECTION_REFUSED`), and the broker sees that one attempt only
+ * (counted by a fault proxy in front of it: one TCP connection); a failed TLS handshake is a
  * `CONNECTION_FAILED` that is retried (the certificate may be fixed, the network may be at fault); and
  * what a broker cannot do at all (QoS 2 on NATS, MQTT 5 on aedes and NATS) is tested as what it does
  * instead. Only the tests a target has are generated; see helpers/targets.ts.
  */
 import type { ConnectorEvent, ConnectionState } from '../../../src/index';
 import { waitForState } from '../../../src/testing/wait-for-state';
+import { startFaultProxy, type FaultProxy } from '../../support/fault-proxy';
 import { ConnectorPool, uniqueTopic } from '../helpers/connectors';
 import { Recorder } from '../helpers/recorder';
 import { TARGETS, type BrokerTarget, type RunningTarget } from '../helpers/targets';
@@ -23,11 +26,16 @@ const hasSecurityTests = (t: BrokerTarget) =>
 describe.each(TARGETS.filter(hasSecurityTests))('$name', (target) => {
   const pool = new ConnectorPool();
   let broker: RunningTarget;
+  let proxy: FaultProxy | undefined;
 
   beforeAll(async () => {
     broker = await target.start();
   });
-  afterEach(() => pool.closeAll());
+  afterEach(async () => {
+    await pool.closeAll();
+    await proxy?.close();
+    proxy = undefined;
+  });
   afterAll(() => broker?.close());
 
   if (target.auth) {
@@ -37,9 +45,13 @@ describe.each(TARGETS.filter(hasSecurityTests))('$name', (target) => {
     });
 
     test.each(target.refused)(
-      'refuses $what: state failed, CONNECTION_REFUSED (code $code), no further attempt',
+      'refuses $what: state failed, CONNECTION_REFUSED (code $code), no further attempt reaches the broker',
       async (login) => {
-        const connector = pool.create(broker.options({ ...login.options, ...QUICK_RETRY }));
+        const { hostname, port } = new URL(broker.url);
+        const counter = await startFaultProxy(hostname, Number(port)); // counts what reaches the broker
+        proxy = counter;
+        const mqttBroker = broker.url.replace(`:${port}`, `:${counter.port}`);
+        const connector = pool.create(broker.options({ ...login.options, ...QUICK_RETRY, mqttBroker }));
         const events = new Recorder<ConnectorEvent>(connector.events$);
         const states = new Recorder<ConnectionState>(connector.state$);
 
@@ -48,9 +60,10 @@ describe.each(TARGETS.filter(hasSecurityTests))('$name', (target) => {
           status: 'failed',
           error: { code: 'CONNECTION_REFUSED', reasonCode: login.code, fatal: true },
         });
-        expect(connector.state.error?.message).toMatch(/not authori[sz]ed/i);
+        expect(connector.state.error?.message).toMatch(login.message);
         await new Promise((resolve) => setTimeout(resolve, NO_RETRY_WINDOW_MS));
         expect(connector.state.status).toBe('failed');
+        expect(counter.stats().connections).toBe(1); // the broker saw one connection: no retry reached it
         expect(events.items.filter((e) => e.type === 'backoff')).toEqual([]);
         expect(events.items.filter((e) => e.type === 'attempt')).toHaveLength(1);
         expect(states.items.map((s) => s.status)).toEqual(['idle', 'connecting', 'failed']);

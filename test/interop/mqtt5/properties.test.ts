@@ -1,10 +1,10 @@
 /**
  * MQTT 5 publish properties through a real broker (Mosquitto), both directions between two connectors:
- * user properties, content type (set by the connector for JSON), payload format, response topic,
- * correlation data and message expiry (forwarded, and enforced on retained messages).
+ * user properties, content type (set by the connector for JSON), payload format, message expiry, response
+ * topic and correlation data each way; message expiry also enforced on retained messages.
  */
 import type { MqttConnector, MqttMessage } from '../../../src/index';
-import { startMosquitto, type MosquittoBroker } from '../../support/mosquitto';
+import { MOSQUITTO_NO_QUEUE_LIMITS, startMosquitto, type MosquittoBroker } from '../../support/mosquitto';
 import { ConnectorPool, uniqueTopic } from '../helpers/connectors';
 import { Recorder } from '../helpers/recorder';
 
@@ -12,7 +12,7 @@ const pool = new ConnectorPool();
 let broker: MosquittoBroker;
 
 beforeAll(async () => {
-  broker = await startMosquitto();
+  broker = await startMosquitto({ config: MOSQUITTO_NO_QUEUE_LIMITS });
 });
 afterEach(() => pool.closeAll());
 afterAll(() => broker?.close());
@@ -27,12 +27,23 @@ async function listener(topic: string): Promise<{ connector: MqttConnector; got:
   return { connector, got };
 }
 
-test('properties round-trip in both directions: user properties, content type, response topic, correlation data', async () => {
+/** The remaining lifetime Mosquitto forwards: at most what was set, and not yet run out. */
+function expectExpiryForwarded(message: MqttMessage | undefined, setSeconds: number): void {
+  const remaining = message?.properties?.messageExpiryInterval;
+  expect(remaining).toBeGreaterThan(0);
+  expect(remaining).toBeLessThanOrEqual(setSeconds);
+}
+
+const bytesOf = (message: MqttMessage | undefined) => Array.from(message?.properties?.correlationData ?? []);
+
+test('properties round-trip in both directions: user properties, content type, message expiry, response topic, correlation data', async () => {
   const base = uniqueTopic('properties');
   const a = await listener(`${base}/to-a`);
   const b = await listener(`${base}/to-b`);
   const correlation = Uint8Array.from([0, 1, 2, 254, 255]);
+  const replyCorrelation = Uint8Array.from([9, 8, 7]);
 
+  // a → b: JSON (content type set by the connector), asking b to answer on a's topic.
   await a.connector.publish(
     `${base}/to-b`,
     { reading: 21.5 },
@@ -40,6 +51,7 @@ test('properties round-trip in both directions: user properties, content type, r
       qos: 1,
       properties: {
         userProperties: { unit: 'celsius', tags: ['a', 'b'] },
+        messageExpiryInterval: 300,
         responseTopic: `${base}/to-a`,
         correlationData: correlation,
       },
@@ -53,15 +65,19 @@ test('properties round-trip in both directions: user properties, content type, r
     userProperties: { unit: 'celsius', tags: ['a', 'b'] },
     responseTopic: `${base}/to-a`,
   });
-  expect(Array.from(request?.properties?.correlationData ?? [])).toEqual(Array.from(correlation));
+  expectExpiryForwarded(request, 300);
+  expect(bytesOf(request)).toEqual(Array.from(correlation));
 
-  // b answers where a asked, with a's correlation data and its own properties; text this time.
+  // b → a: text with the caller's own content type, on the topic a asked for, with a's correlation data
+  // back, and b's own expiry, response topic and user properties (a follow-up would go to b).
   await b.connector.publish(request?.properties?.responseTopic as string, 'ack', {
     qos: 1,
     properties: {
       correlationData: request?.properties?.correlationData,
       userProperties: { from: 'b' },
       contentType: 'text/plain; charset=utf-8',
+      messageExpiryInterval: 120,
+      responseTopic: `${base}/to-b`,
     },
   });
   const [answer] = await a.got.waitForCount(1, 'the answer to a');
@@ -70,8 +86,24 @@ test('properties round-trip in both directions: user properties, content type, r
     contentType: 'text/plain; charset=utf-8', // the caller's content type wins
     payloadFormatIndicator: true,
     userProperties: { from: 'b' },
+    responseTopic: `${base}/to-b`,
   });
-  expect(Array.from(answer?.properties?.correlationData ?? [])).toEqual(Array.from(correlation));
+  expectExpiryForwarded(answer, 120);
+  expect(bytesOf(answer)).toEqual(Array.from(correlation));
+
+  // a answers b's response topic with new correlation data: the round trip closes in the other direction.
+  await a.connector.publish(answer?.properties?.responseTopic as string, [1, 2], {
+    qos: 1,
+    properties: { correlationData: replyCorrelation, userProperties: { from: 'a' } },
+  });
+  const followUp = (await b.got.waitForCount(2, 'the follow-up to b'))[1];
+  expect(followUp?.payload).toEqual([1, 2]);
+  expect(followUp?.properties).toMatchObject({
+    contentType: 'application/json',
+    userProperties: { from: 'a' },
+  });
+  expect(followUp?.properties?.messageExpiryInterval).toBeUndefined(); // none set, none invented
+  expect(bytesOf(followUp)).toEqual(Array.from(replyCorrelation));
 });
 
 test('bytes carry no content type or payload format; an explicit content type is kept', async () => {
@@ -87,17 +119,6 @@ test('bytes carry no content type or payload format; an explicit content type is
   expect(plain?.properties?.contentType).toBeUndefined();
   expect(plain?.properties?.payloadFormatIndicator).toBeUndefined();
   expect(typed?.properties?.contentType).toBe('application/cbor');
-});
-
-test('message expiry: the remaining lifetime is forwarded', async () => {
-  const topic = uniqueTopic('expiry-forwarded');
-  const { got } = await listener(topic);
-  const publisher = await connect();
-  await publisher.publish(topic, 'short-lived', { qos: 1, properties: { messageExpiryInterval: 300 } });
-  const [message] = await got.waitForCount(1, 'the message');
-  const remaining = message?.properties?.messageExpiryInterval ?? 0;
-  expect(remaining).toBeGreaterThan(0);
-  expect(remaining).toBeLessThanOrEqual(300);
 });
 
 test('message expiry: an expired retained message is no longer delivered, a live one still is', async () => {

@@ -4,7 +4,7 @@
  * and `TIMEOUT` when nobody answers.
  */
 import type { MqttConnector, ServedRequest } from '../../../src/index';
-import { startMosquitto, type MosquittoBroker } from '../../support/mosquitto';
+import { MOSQUITTO_NO_QUEUE_LIMITS, startMosquitto, type MosquittoBroker } from '../../support/mosquitto';
 import { ConnectorPool, uniqueTopic } from '../helpers/connectors';
 import { Recorder } from '../helpers/recorder';
 
@@ -12,7 +12,7 @@ const pool = new ConnectorPool();
 let broker: MosquittoBroker;
 
 beforeAll(async () => {
-  broker = await startMosquitto();
+  broker = await startMosquitto({ config: MOSQUITTO_NO_QUEUE_LIMITS });
 });
 afterEach(() => pool.closeAll());
 afterAll(() => broker?.close());

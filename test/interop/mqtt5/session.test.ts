@@ -5,17 +5,17 @@
  */
 import type { ConnectorEvent, MqttConnectorOptions, MqttMessage } from '../../../src/index';
 import { waitForState } from '../../../src/testing/wait-for-state';
-import { startMosquitto, type MosquittoBroker } from '../../support/mosquitto';
+import { startFaultProxy, type FaultProxy } from '../../support/fault-proxy';
+import { MOSQUITTO_NO_QUEUE_LIMITS, startMosquitto, type MosquittoBroker } from '../../support/mosquitto';
 import { ConnectorPool, uniqueTopic } from '../helpers/connectors';
 import { Recorder } from '../helpers/recorder';
-import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy';
 
 const pool = new ConnectorPool();
 let broker: MosquittoBroker;
-let proxy: TcpProxy | undefined;
+let proxy: FaultProxy | undefined;
 
 beforeAll(async () => {
-  broker = await startMosquitto();
+  broker = await startMosquitto({ config: MOSQUITTO_NO_QUEUE_LIMITS });
 });
 afterEach(async () => {
   await pool.closeAll();
@@ -85,17 +85,17 @@ test('a new connector with the same client id (a restarted app) gets the backlog
 
 test('the socket dies (no DISCONNECT): the connector comes back by itself to its session and its backlog', async () => {
   const topic = uniqueTopic('session-cut');
-  proxy = await startTcpProxy(broker.ports.plain as number);
+  proxy = await startFaultProxy('127.0.0.1', broker.ports.plain as number);
   const connector = await pool.connected(sessionOptions(proxy.url));
   const events = new Recorder<ConnectorEvent>(connector.events$);
   const got = new Recorder(connector.subscribe(topic, { qos: 1 }));
   await connector.whenSubscribed(topic);
 
-  proxy.refuse(true); // the broker stays out of reach until the backlog is there
-  await proxy.cutAll();
+  await proxy.refuse(); // the broker stays out of reach until the backlog is there
+  proxy.cutAll({ reset: true }); // no DISCONNECT: the socket dies
   await waitForState(connector, 'reconnecting', { timeout: 20_000 });
   await publishAll(topic, [1, 2, 3]);
-  proxy.refuse(false);
+  await proxy.accept();
 
   await got.waitForCount(3, 'the backlog');
   expect(payloads(got.items)).toEqual([1, 2, 3]);

@@ -1,21 +1,21 @@
 /**
  * Last will on Mosquitto: delivered when the connection dies without DISCONNECT (the socket is reset
- * through a TCP proxy, as when a device loses power), not delivered after `disconnect()`. MQTT 5 will
+ * through the fault proxy, as when a device loses power), not delivered after `disconnect()`. MQTT 5 will
  * properties travel with it. Both protocol versions.
  */
 import type { MqttConnectorOptions } from '../../../src/index';
-import { startMosquitto, type MosquittoBroker } from '../../support/mosquitto';
+import { startFaultProxy, type FaultProxy } from '../../support/fault-proxy';
+import { MOSQUITTO_NO_QUEUE_LIMITS, startMosquitto, type MosquittoBroker } from '../../support/mosquitto';
 import { ConnectorPool, uniqueTopic } from '../helpers/connectors';
 import { Recorder } from '../helpers/recorder';
-import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy';
 
 const pool = new ConnectorPool();
 let broker: MosquittoBroker;
-let proxy: TcpProxy;
+let proxy: FaultProxy;
 
 beforeAll(async () => {
-  broker = await startMosquitto();
-  proxy = await startTcpProxy(broker.ports.plain as number);
+  broker = await startMosquitto({ config: MOSQUITTO_NO_QUEUE_LIMITS });
+  proxy = await startFaultProxy('127.0.0.1', broker.ports.plain as number);
 });
 afterEach(() => pool.closeAll());
 afterAll(async () => {
@@ -56,7 +56,7 @@ describe.each([
   test('the will is published when the connection dies without DISCONNECT', async () => {
     const topic = uniqueTopic('will-lost');
     const { wills } = await setUp(topic);
-    await proxy.cutAll();
+    proxy.cutAll({ reset: true }); // RST: the broker sees a socket error, no DISCONNECT
     const [will] = await wills.waitForCount(1, 'the will message');
     expect(will).toMatchObject({ topic, payload: { online: false }, qos: 1, retain: false });
     if (mqtt5) {

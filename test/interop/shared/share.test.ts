@@ -1,8 +1,8 @@
 /**
  * Shared subscriptions on Mosquitto (`$share/<group>/<filter>`, MQTT 5 and 3.1.1 both work there):
  * three connectors in one group split 3,000 messages published by a fourth. Every message is received
- * exactly once across the group, each member gets a share, and a member's observers see the real topic.
- * The split is printed with the test output.
+ * exactly once across the group, each member gets at least 20 % of them, and a member's observers see the
+ * real topic. The split is printed with the test output.
  */
 import { type Observable, map, merge } from 'rxjs';
 import type { MqttConnector, MqttMessage } from '../../../src/index';
@@ -17,6 +17,8 @@ interface Delivery {
   readonly message: MqttMessage<{ n: number }>;
 }
 const MEMBERS = 3;
+/** Least fraction of the messages each member must get. */
+const MIN_SHARE = 0.2;
 const pool = new ConnectorPool();
 let broker: MosquittoBroker;
 
@@ -70,7 +72,9 @@ test.each([
     console.log(`$share split (${name}, ${COUNT} messages): ${split.join(' / ')}`);
     expect(all).toHaveLength(COUNT); // none delivered twice
     expect(new Set(all.map((m) => m.payload.n)).size).toBe(COUNT); // none lost
-    expect(split.every((share) => share > 0)).toBe(true);
+    // Mosquitto hands a group's messages to its members in turn (measured: 1000 / 1000 / 1000 in every
+    // run); asserted with slack: every member gets at least 20 % (an even split is 33 %).
+    for (const share of split) expect(share).toBeGreaterThanOrEqual(MIN_SHARE * COUNT);
     // Routed by the filter without its $share prefix: real topics, named wildcard filled.
     expect(all.every((m) => m.topic === `${base}/jobs/${m.payload.n % 7}`)).toBe(true);
     expect(all.every((m) => m.params.id === String(m.payload.n % 7))).toBe(true);

@@ -1,0 +1,134 @@
+/**
+ * What the NATS cluster tests share: a three-node cluster started once per file and left whole after each
+ * test (every node running, MQTT working across them), connectors with cluster-friendly defaults that are
+ * disconnected after each test, and small helpers (a node's broker list, a numbered consumer, ranges).
+ */
+import { MqttConnector, type ConnectionState, type MqttConnectorOptions, type QoS } from '../../../src/index';
+import { startNatsCluster, type NatsCluster } from '../../support/nats-cluster';
+import type { NatsServer } from '../../support/nats';
+import { SequenceTracker } from '../fault-helpers/sequence-tracker';
+
+/** Generous: after a kill NATS needs 1–25 s to elect new stream leaders (longest for the meta leader). */
+export const MOVE = { timeout: 60_000 } as const;
+/** How long messages may take to arrive (JetStream redelivers after its ack wait of 5 s). */
+export const ARRIVE_MS = 60_000;
+
+/** A numbered consumer: its connector and what it received. */
+export interface Consumer {
+  readonly connector: MqttConnector;
+  readonly tracker: SequenceTracker;
+  /** Errors its subscription ended with (a filter given up would show here). */
+  readonly errors: readonly unknown[];
+}
+
+/** See the module documentation. Call {@link ClusterFixture.install} at the top of a test file. */
+export class ClusterFixture {
+  private current: NatsCluster | undefined;
+  private readonly connectors: MqttConnector[] = [];
+
+  /** Registers beforeAll / afterEach / afterAll hooks for the cluster. */
+  install(): this {
+    beforeAll(async () => {
+      this.current = await startNatsCluster(3);
+    }, 90_000);
+    afterEach(async () => {
+      await Promise.all(this.connectors.splice(0).map((c) => c.disconnect({ flush: false })));
+      // Every test leaves the cluster whole for the next one.
+      for (const node of this.cluster.nodes) await node.start();
+      await this.cluster.ready();
+    }, 90_000);
+    afterAll(() => this.current?.close());
+    return this;
+  }
+
+  get cluster(): NatsCluster {
+    if (!this.current) throw new Error('the NATS cluster is not started (install() in the test file)');
+    return this.current;
+  }
+
+  nodes(): [NatsServer, NatsServer, NatsServer] {
+    return this.cluster.nodes as [NatsServer, NatsServer, NatsServer];
+  }
+
+  /** A connector (disconnected after the test), tolerant of a node still electing stream leaders. */
+  connector(options: MqttConnectorOptions): MqttConnector {
+    const c = new MqttConnector({
+      throttleInterval: 0,
+      reconnectInterval: 100,
+      maxReconnectInterval: 1000,
+      connectTimeout: 10_000, // a node still electing stream leaders can be slow to CONNACK
+      logLevel: 'error',
+      ...options,
+    });
+    this.connectors.push(c);
+    return c;
+  }
+
+  /** The node's URL first, then the others in cluster order. */
+  listFrom(node: NatsServer): string[] {
+    return [node.url, ...this.cluster.urls.filter((url) => url !== node.url)];
+  }
+
+  /** A connected consumer on `node` (with the list of all nodes) recording the numbers on `topic`. */
+  async consumer(
+    node: NatsServer,
+    topic: string,
+    total: number,
+    options: MqttConnectorOptions = {},
+  ): Promise<Consumer> {
+    const tracker = new SequenceTracker(total);
+    const errors: unknown[] = [];
+    const c = this.connector({ mqttBroker: this.listFrom(node), ...options });
+    c.subscribe(topic, { qos: 1, decode: 'string' }).subscribe({
+      next: (m) => tracker.record(m.payload),
+      error: (error: unknown) => errors.push(error),
+    });
+    expect(await c.connect()).toBe(true);
+    expect(c.state.broker).toBe(node.url);
+    await c.whenSubscribed(topic);
+    return { connector: c, tracker, errors };
+  }
+
+  /** The node's name for a URL (for logs). */
+  nameOf(url: string | undefined): string {
+    return this.cluster.nodes.find((node) => node.url === url)?.name ?? String(url);
+  }
+}
+
+/** A run id unique to this process and moment (client ids, topics). */
+export const runId = (): string => `${process.pid}-${Date.now().toString(36)}`;
+
+/** Publishes the numbers [from, to) to `topic` at once; resolves when all are acknowledged. */
+export function publishRange(
+  publisher: MqttConnector,
+  topic: string,
+  from: number,
+  to: number,
+  qos: QoS = 1,
+): Promise<unknown[]> {
+  return Promise.all(range(from, to).map((n) => publisher.publish(topic, String(n), { qos })));
+}
+
+/** The integers [from, to). */
+export function range(from: number, to: number): number[] {
+  return Array.from({ length: to - from }, (_, i) => from + i);
+}
+
+/**
+ * Waits until `tracker` has seen every number of `numbers`, for at most `timeoutMs`, and returns those it
+ * has not (for an assertion that names them).
+ */
+export async function missingAfter(
+  tracker: SequenceTracker,
+  numbers: readonly number[],
+  timeoutMs: number,
+): Promise<number[]> {
+  await tracker.whenSeenAll(numbers, timeoutMs).catch(() => undefined); // what is missing is returned
+  return numbers.filter((n) => !tracker.has(n));
+}
+
+/** A state predicate: connected to another broker than `url`. */
+export const movedOff =
+  (url: string) =>
+  (s: ConnectionState): boolean =>
+    s.status === 'connected' && s.broker !== url;
