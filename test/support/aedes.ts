@@ -3,6 +3,7 @@
  * `mqtt-connector/testing` helper (src/testing), keeping the names the tests use (`broker` for the aedes
  * instance, `close()` as the "broker died" simulation, `restart()` on the same ports).
  */
+import type { AedesOptions } from 'aedes';
 import {
   startBroker,
   type EmbeddedBrokerOptions,
