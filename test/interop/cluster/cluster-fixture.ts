@@ -109,6 +109,30 @@ export function publishRange(
   return Promise.all(range(from, to).map((n) => publisher.publish(topic, String(n), { qos })));
 }
 
+/**
+ * Publishes probes (payload `probe`, which the trackers count as foreign) from `publisher` to `topic` until
+ * every tracker has received one more, for at most `timeoutMs`. A SUBACK from a subscriber's node does not
+ * mean the other nodes already route the topic to it: NATS propagates interest over the cluster's routes
+ * asynchronously, so a message published on another node right after the SUBACK can miss a fresh
+ * subscription.
+ */
+export async function untilRouted(
+  publisher: MqttConnector,
+  topic: string,
+  trackers: readonly SequenceTracker[],
+  timeoutMs = 10_000,
+): Promise<void> {
+  const before = trackers.map((t) => t.summary().foreign);
+  const deadline = Date.now() + timeoutMs;
+  while (trackers.some((t, i) => t.summary().foreign === before[i])) {
+    if (Date.now() > deadline) {
+      throw new Error(`no probe on ${topic} reached every subscriber within ${timeoutMs} ms`);
+    }
+    await publisher.publish(topic, 'probe', { qos: 1 });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
 /** The integers [from, to). */
 export function range(from: number, to: number): number[] {
   return Array.from({ length: to - from }, (_, i) => from + i);

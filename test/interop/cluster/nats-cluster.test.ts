@@ -29,6 +29,7 @@ import {
   publishRange,
   range,
   runId,
+  untilRouted,
 } from './cluster-fixture';
 import { PhasedStream } from './phased-stream';
 
@@ -47,6 +48,7 @@ test('a publisher on node 1 and consumers on nodes 2 and 3 exchange QoS 1 messag
     .subscribe((m) => replies.record(m.payload));
   expect(await publisher.connect()).toBe(true);
   await publisher.whenSubscribed(`cluster/${id}/reply`);
+  await untilRouted(publisher, data, [c2.tracker, c3.tracker]);
 
   await publishRange(publisher, data, 0, 200);
   const [missingOnN2, missingOnN3] = await Promise.all(
@@ -57,6 +59,8 @@ test('a publisher on node 1 and consumers on nodes 2 and 3 exchange QoS 1 messag
     n2: { missing: missingOnN2, reconnects: c2.connector.metrics().reconnects },
     n3: { missing: missingOnN3, reconnects: c3.connector.metrics().reconnects },
   }).toEqual({ n2: { missing: [], reconnects: 0 }, n3: { missing: [], reconnects: 0 } });
+  await untilRouted(c2.connector, `cluster/${id}/reply`, [replies]);
+  await untilRouted(c3.connector, `cluster/${id}/reply`, [replies]);
   await Promise.all([
     publishRange(c2.connector, `cluster/${id}/reply`, 0, 50),
     publishRange(c3.connector, `cluster/${id}/reply`, 50, 100),
