@@ -6,6 +6,7 @@
  */
 import { firstValueFrom, take, timeout } from 'rxjs';
 import { MqttConnector } from '../src/index';
+import { check } from './lib/check';
 
 export async function main(brokerUrl: string): Promise<void> {
   const connector = new MqttConnector({
@@ -17,10 +18,7 @@ export async function main(brokerUrl: string): Promise<void> {
   });
   connector.setLogCallback((entry) => console.log(`[${entry.level}] ${entry.message}`));
 
-  if (!(await connector.connect())) {
-    console.error('Could not connect');
-    return;
-  }
+  if (!(await connector.connect())) throw new Error(`Could not connect to ${brokerUrl}`);
   console.log('Connected:', connector.isConnected());
 
   // Commands for any device; the first one that arrives is printed.
@@ -38,9 +36,14 @@ export async function main(brokerUrl: string): Promise<void> {
 
   const message = await command;
   console.log(`Command on ${message.topic}:`, message.payload);
+  check(
+    'the command received',
+    [message.topic, message.payload],
+    ['devices/my_device/commands', { action: 'reboot' }],
+  );
 
   await connector.disconnect();
-  console.log('Disconnected:', !connector.isConnected());
+  check('disconnected', connector.state.status, 'disconnected');
 }
 
 if (require.main === module) {

@@ -6,15 +6,16 @@
 import { firstValueFrom, filter, take, timeout } from 'rxjs';
 import { MqttConnector, type ConnectionState } from '../src/index';
 import { startBroker } from '../src/testing/index';
+import { check } from './lib/check';
 
 const started = Date.now();
 const clock = () => `${String(Date.now() - started).padStart(5)} ms`;
 
 function describe(state: ConnectionState): string {
   const parts: string[] = [state.status.toUpperCase()];
-  if (state.attempt) parts.push(`attempt ${state.attempt}`);
-  if (state.delayMs !== undefined) parts.push(`next try in ${state.delayMs} ms`);
-  if (state.error) parts.push(`(${state.error.code}: ${state.error.message})`);
+  if (state.delayMs !== undefined) parts.push(`retry ${state.attempt} in ${state.delayMs} ms`);
+  else if (state.attempt) parts.push(`retry ${state.attempt} starts`);
+  if (state.error) parts.push(`after ${state.error.code}: ${state.error.message}`);
   return parts.join(' ');
 }
 
@@ -40,7 +41,7 @@ async function demo(): Promise<void> {
 
   const first = firstValueFrom(statuses.pipe(take(1), timeout(3000)));
   await connector.publish('devices/demo_device/status', { status: 'online', uptime: 1 }, { qos: 1 });
-  await first;
+  check('received what was published', (await first).payload, { status: 'online', uptime: 1 });
 
   console.log(`${clock()}  stopping the broker...`);
   const reconnecting = firstValueFrom(connector.state$.pipe(filter((s) => s.status === 'reconnecting')));
@@ -51,8 +52,9 @@ async function demo(): Promise<void> {
   const afterRestart = firstValueFrom(statuses.pipe(take(1), timeout(5000)));
   console.log(`${clock()}  restarting the broker on the same port...`);
   await broker.restart();
-  await queued;
-  await afterRestart;
+  check('the publish queued during the outage', (await queued).status, 'acknowledged');
+  check('received after the restart', (await afterRestart).payload, { status: 'back', uptime: 2 });
+  check('reconnected by itself', connector.metrics().reconnects, 1);
 
   await connector.disconnect();
   await broker.close();

@@ -13,8 +13,10 @@
  * `npx tsx examples/reconnection.ts`, which starts its own: it needs to stop and start the broker, so it
  * does not run against an external one.
  */
-import { MqttConnector, type ConnectionState } from '../src/index';
+import { filter, firstValueFrom } from 'rxjs';
+import { MqttConnector, type ConnectionState, type SubscribeEvent } from '../src/index';
 import { collectMessages, startBroker, waitForState, type EmbeddedBroker } from '../src/testing/index';
+import { check } from './lib/check';
 
 const started = Date.now();
 const log = (text: string) => console.log(`${String(Date.now() - started).padStart(5)} ms  ${text}`);
@@ -22,9 +24,9 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 
 function describe(state: ConnectionState): string {
   const parts: string[] = [state.status.toUpperCase()];
-  if (state.attempt) parts.push(`attempt ${state.attempt}`);
-  if (state.delayMs !== undefined) parts.push(`next try in ${state.delayMs} ms`);
-  if (state.error) parts.push(`(${state.error.code})`);
+  if (state.delayMs !== undefined) parts.push(`retry ${state.attempt} in ${state.delayMs} ms`);
+  else if (state.attempt) parts.push(`retry ${state.attempt} starts`);
+  if (state.error) parts.push(`after ${state.error.code}`);
   return parts.join(' ');
 }
 
@@ -40,7 +42,11 @@ export async function main(brokerUrl: string, broker: EmbeddedBroker): Promise<v
     reconnectJitter: 'none', // predictable delays for the printout
     throttleInterval: 50, // ms between publishes
   });
-  connector.state$.subscribe((state) => log(`state: ${describe(state)}`));
+  const states: ConnectionState[] = [];
+  connector.state$.subscribe((state) => {
+    states.push(state);
+    log(`state: ${describe(state)}`);
+  });
 
   // 1. Offline from the start: the publish is queued, connect() retries.
   const boot = connector.publish('plant/line1/events', { event: 'boot' }, { qos: 1 });
@@ -48,8 +54,10 @@ export async function main(brokerUrl: string, broker: EmbeddedBroker): Promise<v
   await sleep(700);
   log('starting the broker');
   await broker.start();
-  log(`connect() resolved ${await connected}`);
-  log(`queued boot event: ${(await boot).status}`);
+  check('connect() resolved', await connected, true);
+  const retries = states.filter((state) => state.status === 'connecting' && state.delayMs !== undefined);
+  check('connect() retried while the broker was down', retries.length > 0, true);
+  check('the boot event queued before the first connection', (await boot).status, 'acknowledged');
 
   // 2. A live subscription: named wildcard, JSON decoded.
   const events = connector.subscribe<{ event: string; n?: number }>('plant/+line/events', { qos: 1 });
@@ -58,6 +66,9 @@ export async function main(brokerUrl: string, broker: EmbeddedBroker): Promise<v
 
   // 3. The outage: stop the broker, publish while it is down, bring it back.
   const afterOutage = collectMessages(connector, 'plant/+line/events', { count: 5, timeout: 10_000 });
+  const resubscribed = firstValueFrom(
+    connector.events$.pipe(filter((e): e is SubscribeEvent => e.type === 'subscribe' && e.resubscribe)),
+  );
   log('stopping the broker (outage)');
   await broker.stop();
   await waitForState(connector, 'reconnecting');
@@ -70,10 +81,19 @@ export async function main(brokerUrl: string, broker: EmbeddedBroker): Promise<v
   await broker.start();
   await waitForState(connector, 'connected');
   const results = await Promise.all(queued);
-  log(`queued publishes settled: ${results.map((r) => r.status).join(', ')}`);
+  check(
+    'publishes made while offline',
+    results.map((r) => r.status),
+    ['acknowledged', 'acknowledged', 'acknowledged', 'acknowledged', 'acknowledged'],
+  );
+  check('subscribed again before sending (the fresh broker had no session)', (await resubscribed).filters, [
+    'plant/+/events',
+  ]);
   const delivered = await afterOutage;
-  log(
-    `delivered after the outage, in order: ${delivered.map((m) => (m.payload as { n: number }).n).join(', ')}`,
+  check(
+    'delivered after the outage, in order',
+    delivered.map((m) => (m.payload as { n: number }).n),
+    [1, 2, 3, 4, 5],
   );
 
   await connector.disconnect();

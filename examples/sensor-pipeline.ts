@@ -18,14 +18,18 @@ import {
   firstValueFrom,
   lastValueFrom,
   takeUntil,
+  tap,
   timeout,
   toArray,
 } from 'rxjs';
 import { MqttConnector, publishTo } from '../src/index';
+import { check } from './lib/check';
 import { sensorStats, type SensorStats } from './lib/sensor-stats';
 
 const SENSORS = ['boiler', 'attic', 'cellar'];
 const READINGS_PER_SENSOR = 12;
+/** The attic's garbage readings: every fifth one (i = 4, 9). */
+const GARBAGE = Math.floor(READINGS_PER_SENSOR / 5);
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** The simulated sensors: one reading each every 60 ms; every fifth reading of the attic is garbage. */
@@ -52,21 +56,25 @@ export async function main(brokerUrl: string): Promise<void> {
   const dashboard = new MqttConnector({ ...options, clientId: 'dashboard' });
   await Promise.all([sensors.connect(), app.connect(), dashboard.connect()]);
 
-  // The dashboard: prints every statistic it receives, counts them.
-  const received = new BehaviorSubject(0);
+  // The dashboard: prints every statistic it receives, keeps them.
+  const received = new BehaviorSubject<SensorStats[]>([]);
   dashboard.subscribe<SensorStats>('sensors/+sensor/stats', { qos: 1 }).subscribe(({ params, payload }) => {
     const { count, min, max, mean } = payload;
     console.log(
       `dashboard: ${(params.sensor ?? '?').padEnd(6)} n=${count} min=${min} max=${max} mean=${mean.toFixed(2)}`,
     );
-    received.next(received.value + 1);
+    received.next([...received.value, payload]);
   });
   await dashboard.whenSubscribed('sensors/+sensor/stats');
 
   // The app: readings in, validated, aggregated, statistics published. It ends when told to.
   const stop = new Subject<void>();
   let invalid = 0;
-  const readings = app.subscribe('sensors/+/temperature', { qos: 1 }).pipe(takeUntil(stop));
+  const arrived = new BehaviorSubject(0);
+  const readings = app.subscribe('sensors/+/temperature', { qos: 1 }).pipe(
+    tap(() => arrived.next(arrived.value + 1)),
+    takeUntil(stop),
+  );
   const published = lastValueFrom(
     sensorStats(readings, {
       windowMs: 500,
@@ -82,18 +90,31 @@ export async function main(brokerUrl: string): Promise<void> {
   await app.whenSubscribed('sensors/+/temperature');
 
   await simulateSensors(sensors);
-  await sleep(100); // the last readings reach the app
-  stop.next(); // the source completes: the last window closes and its statistics go out
-  const results = await published;
-  console.log(`app: published ${results.length} statistics, skipped ${invalid} invalid readings`);
-
-  // Wait until the dashboard has them all, then leave.
+  const total = SENSORS.length * READINGS_PER_SENSOR;
+  // Every reading reached the app: end its input, so the last window closes and its statistics go out.
   await firstValueFrom(
-    received.pipe(
-      filter((n) => n >= results.length),
+    arrived.pipe(
+      filter((n) => n === total),
       timeout(5000),
     ),
   );
+  stop.next();
+  const results = await published;
+  console.log(`app: published ${results.length} statistics, skipped ${invalid} invalid readings`);
+  check('invalid readings skipped', invalid, GARBAGE);
+
+  // Wait until the dashboard has them all, then leave.
+  const shown = await firstValueFrom(
+    received.pipe(
+      filter((all) => all.length >= results.length),
+      timeout(5000),
+    ),
+  );
+  check('statistics on the dashboard', shown.length, results.length);
+  const counted = shown.reduce((sum, stats) => sum + stats.count, 0);
+  check('valid readings counted in them', counted, total - GARBAGE);
+  const sensorsShown = [...new Set(shown.map((stats) => stats.sensor))].sort();
+  check('sensors on the dashboard', sensorsShown, [...SENSORS].sort());
   await Promise.all([sensors.disconnect(), app.disconnect(), dashboard.disconnect()]);
 }
 

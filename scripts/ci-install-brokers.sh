@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs what the interop tests (npm run test:interop) need and this machine lacks:
+# Installs what the interop tests (npm run test:interop) and two examples (npm run examples: request-response
+# and shared-workers run on Mosquitto when it is installed) need and this machine lacks:
 #   mosquitto (Debian's package also ships mosquitto_passwd), nats-server, openssl.
 # Idempotent: does nothing (and prints nothing) when everything is there. Fails loudly, with apt's output.
 # Needs root or password-less sudo only when something is missing. Usage: scripts/ci-install-brokers.sh [--check]

@@ -1,8 +1,10 @@
 /**
  * `npm run example -- <name>`: runs examples/<name>.ts against a fresh embedded broker (mqtt-connector/testing)
  * on ephemeral ports, then stops the broker. The example's `main(brokerUrl, broker)` gets the broker's URL,
- * and the broker itself for examples that simulate an outage. Exits non-zero if the example throws or has
- * not finished within 15 s.
+ * and the broker itself for examples that simulate an outage. An example that exports
+ * `preferredBroker = 'mosquitto'` (it shows MQTT 5 or shared subscriptions, which aedes lacks) runs against
+ * Mosquitto, started on an ephemeral port, when mosquitto is installed; otherwise against aedes, and the
+ * runner says so. Exits non-zero if the example throws (its checks failed) or has not finished within 15 s.
  *
  * `npm run examples` (`--all`): runs every Node example in its own process, one after the other: files that
  * export `main` through this script, the others (`demo.ts`, which starts its own broker) as they are. Fails
@@ -12,20 +14,42 @@ import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startBroker, type EmbeddedBroker } from '../src/testing/index';
+import { mosquittoVersion, startMosquitto } from '../test/support/mosquitto';
 
 interface Example {
-  main(brokerUrl: string, broker: EmbeddedBroker): Promise<void>;
+  /** Runs the example; `broker` is the embedded broker, absent when it runs against Mosquitto. */
+  main(brokerUrl: string, broker?: EmbeddedBroker): Promise<void>;
+  /** `'mosquitto'`: run it against Mosquitto when installed (MQTT 5, shared subscriptions). */
+  preferredBroker?: 'mosquitto';
 }
 
 const EXAMPLES = join(__dirname, '..', 'examples');
 const LIMIT_MS = 15_000;
 const EXPORTS_MAIN = /export\s+(async\s+)?function\s+main\s*\(/;
+const PREFERS_MOSQUITTO = /export\s+const\s+preferredBroker\s*=\s*'mosquitto'/;
 
 async function runOne(name: string | undefined): Promise<void> {
   if (!name || !/^[a-z0-9-]+$/.test(name))
     throw new Error('usage: npm run example -- <name> (a file in examples/)');
   const example = (await import(`../examples/${name}`)) as Example;
   if (typeof example.main !== 'function') throw new Error(`examples/${name}.ts exports no main(brokerUrl)`);
+  if (example.preferredBroker === 'mosquitto') {
+    const version = await mosquittoVersion().catch(() => undefined);
+    if (version !== undefined) {
+      const mosquitto = await startMosquitto();
+      console.log(`(against Mosquitto ${version} on ${mosquitto.url}: MQTT 5 and shared subscriptions)`);
+      try {
+        await example.main(mosquitto.url);
+      } finally {
+        await mosquitto.close();
+      }
+      return;
+    }
+    console.log(
+      '(mosquitto is not installed: against the embedded aedes broker, MQTT 3.1.1 without shared ' +
+        'subscriptions; install mosquitto to see this example as meant)',
+    );
+  }
   const broker = await startBroker();
   try {
     await example.main(broker.url, broker);
@@ -59,8 +83,10 @@ async function runAll(): Promise<void> {
     .sort();
   const failures: string[] = [];
   for (const file of files) {
-    const viaRunner = EXPORTS_MAIN.test(readFileSync(join(EXAMPLES, file), 'utf8'));
-    console.log(`\n=== examples/${file}${viaRunner ? ' (embedded broker)' : ''} ===`);
+    const source = readFileSync(join(EXAMPLES, file), 'utf8');
+    const viaRunner = EXPORTS_MAIN.test(source);
+    const broker = PREFERS_MOSQUITTO.test(source) ? 'Mosquitto if installed' : 'embedded broker';
+    console.log(`\n=== examples/${file}${viaRunner ? ` (${broker})` : ''} ===`);
     const started = Date.now();
     const failure = await runChild(file, viaRunner);
     console.log(`=== examples/${file}: ${failure ?? 'ok'} in ${Date.now() - started} ms ===`);

@@ -11,7 +11,15 @@ export {
 export * from './connector/errors.js';
 export type * from './connector/types.js';
 export type * from './connector/events.js';
-export type * from './streams/publish-types.js';
+export type {
+  PublishOptions,
+  PublishStatus,
+  PublishResult,
+  QueueLimits,
+  TopicPacing,
+  TopicThrottle,
+  EncoderSpec,
+} from './streams/publish-types.js';
 export type * from './streams/subscribe-types.js';
 export type { StandardSchemaV1 } from './streams/standard-schema.js';
 export type {

@@ -2,11 +2,8 @@
  * Scenario 7: the cost of observability (issue 8's `metrics()` snapshot and `events$` stream) on the
  * publish path (scenario 1, QoS 1, 64 B) and the receive path (scenario 2, QoS 1). The same connector
  * runs plain and with an `events$` subscriber attached and `metrics()` called every 10 ms (100× more often
- * than the "every second" the issue plans for), interleaved. Until the connector has `metrics()` the rows
- * say 'n/a (not implemented yet)'.
+ * than the "every second" the issue plans for), interleaved.
  */
-import type { Observable, Subscription } from 'rxjs';
-import type { MqttConnector } from '../../src/index.js';
 import { type BenchBroker, startBroker } from '../lib/brokers.js';
 import { type BenchConnector, connectorPublishRun, startConnector } from '../lib/connector.js';
 import { connectorE2e, type E2eResult, payloads } from '../lib/e2e.js';
@@ -14,27 +11,17 @@ import { runScenario } from '../lib/scenario.js';
 import { int, spread, spreadText, times } from '../lib/stats.js';
 import { rotate } from '../lib/timing.js';
 
-/** What issue 8 adds, looked up at run time (the API may not exist yet). */
-interface Observability {
-  metrics?: () => unknown;
-  events$?: Observable<unknown>;
-}
-
-function observability(connector: MqttConnector): Observability {
-  return connector as unknown as Observability;
-}
-
 /** Attaches an events$ subscriber and polls metrics() every 10 ms; returns the detach function. */
 function observe(bench: BenchConnector): () => void {
-  const api = observability(bench.connector);
+  const { connector } = bench;
   let events = 0;
-  const subscription: Subscription | undefined = api.events$?.subscribe(() => {
+  const subscription = connector.events$.subscribe(() => {
     events++;
   });
-  const timer = setInterval(() => void api.metrics?.(), 10);
+  const timer = setInterval(() => void connector.metrics(), 10);
   return () => {
     clearInterval(timer);
-    subscription?.unsubscribe();
+    subscription.unsubscribe();
     void events;
   };
 }
@@ -88,41 +75,7 @@ runScenario('7-metrics', 'Cost of metrics() / events$ on the publish and receive
     ctx.registerPid(pid),
   );
   ctx.onCleanup(() => broker.stop());
-  // Is the API there? Look at a real instance (nothing is sent before connect()).
-  const probe: BenchConnector = await startConnector(broker.url);
-  const api = observability(probe.connector);
-  const hasMetrics = typeof api.metrics === 'function';
-  const hasEvents = api.events$ !== undefined && typeof api.events$.subscribe === 'function';
-  await probe.close();
   const columns = ['path', 'variant', 'msgs/s (min / **median** / max)', '× plain'];
-  if (!hasMetrics) {
-    ctx.out.table({
-      title: 'Cost of metrics() / events$',
-      intro: `typeof connector.metrics is '${typeof api.metrics}' in this build: issue 8's observability API is not there yet, so nothing was measured.`,
-      columns,
-      rows: [
-        [
-          'publish (scenario 1, QoS 1, 64 B)',
-          'events$ subscribed + metrics() every 10 ms',
-          'n/a (not implemented yet)',
-          'n/a',
-        ],
-        [
-          'receive (scenario 2, QoS 1, 64 B)',
-          'events$ subscribed + metrics() every 10 ms',
-          'n/a (not implemented yet)',
-          'n/a',
-        ],
-      ],
-    });
-    ctx.out.target({
-      target: 'cost of metrics()/events$ on paths 1 and 2 measured (no numeric target in issue 7)',
-      where: 'connector',
-      measured: 'n/a (not implemented yet)',
-      met: null,
-    });
-    return;
-  }
   const rows: string[][] = [];
   for (const [path, run] of [
     ['publish (scenario 1, QoS 1, 64 B)', publishPath],
@@ -130,7 +83,7 @@ runScenario('7-metrics', 'Cost of metrics() / events$ on the publish and receive
   ] as const) {
     const variants = [
       { name: 'plain', observed: false },
-      { name: `${hasEvents ? 'events$ subscribed + ' : ''}metrics() every 10 ms`, observed: true },
+      { name: 'events$ subscribed + metrics() every 10 ms', observed: true },
     ];
     const rates = new Map<string, number[]>(variants.map((v) => [v.name, []]));
     for (const variant of variants)

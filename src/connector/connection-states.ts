@@ -40,9 +40,9 @@ export interface ConnectionStatesConfig {
 /**
  * Emits the connection's states from the first attempt on: `connecting` (first attempt), `connected`
  * (each accepted CONNACK), `connecting`/`reconnecting` with `attempt`, `delayMs` and `error` while
- * waiting to retry (`connecting` until the first success, `reconnecting` after it), and finally
- * `failed` (fatal refusal or retries exhausted), after which it completes. Unsubscribing cancels a
- * pending wait and closes the current attempt.
+ * waiting to retry (`connecting` until the first success, `reconnecting` after it), the same without
+ * `delayMs` when that retry starts, and finally `failed` (fatal refusal or retries exhausted), after
+ * which it completes. Unsubscribing cancels a pending wait and closes the current attempt.
  */
 export function connectionStates<B extends Pick<BrokerEndpoint, 'url'>>(
   attempt: (broker: B) => Observable<ConnAck>,
@@ -54,14 +54,23 @@ export function connectionStates<B extends Pick<BrokerEndpoint, 'url'>>(
     let index = 0;
     let everConnected = false;
     let failures = 0;
+    let lastError: MqttConnectorError | undefined;
+    let started = false;
     const waiting$ = new Subject<ConnectionState>();
     const ended$ = new Subject<void>();
     const brokerAt = (i: number): B => brokers[i % brokers.length] as B;
 
-    const session$ = defer(() => attempt(brokerAt(index))).pipe(
+    const session$ = defer(() => {
+      // The first attempt's state is `first` below; each retry says when it starts (`attempt` events).
+      if (started)
+        waiting$.next(retryStarting(everConnected, failures, lastError, brokerAt(index).url, now()));
+      started = true;
+      return attempt(brokerAt(index));
+    }).pipe(
       map((ack): ConnectionState => {
         everConnected = true;
         failures = 0;
+        lastError = undefined;
         return {
           status: 'connected',
           attempt: 0,
@@ -78,12 +87,13 @@ export function connectionStates<B extends Pick<BrokerEndpoint, 'url'>>(
         shouldRetry: (error) => !isFatalFailure(error),
         onRetry: ({ attempt: failure, delayMs, error }) => {
           failures = failure;
+          lastError = asConnectorError(error);
           index = (index + 1) % brokers.length;
           waiting$.next({
             status: everConnected ? 'reconnecting' : 'connecting',
             attempt: failure,
             delayMs,
-            error: asConnectorError(error),
+            error: lastError,
             broker: brokerAt(index).url,
             since: now(),
           });
@@ -109,6 +119,23 @@ export function connectionStates<B extends Pick<BrokerEndpoint, 'url'>>(
     };
     return merge(waiting$.pipe(takeUntil(ended$)), session$).pipe(startWith(first));
   });
+}
+
+/** The state of a retry that starts now: like the wait before it, without `delayMs`. */
+function retryStarting(
+  everConnected: boolean,
+  attempt: number,
+  error: MqttConnectorError | undefined,
+  broker: string,
+  since: number,
+): ConnectionState {
+  return {
+    status: everConnected ? 'reconnecting' : 'connecting',
+    attempt,
+    ...(error ? { error } : {}),
+    broker,
+    since,
+  };
 }
 
 function asConnectorError(error: unknown): MqttConnectorError {

@@ -144,7 +144,11 @@ export class QueueFullError extends MqttConnectorError {
   }
 }
 
-/** In `'latest'` conflation mode, a newer publish on the same topic replaced this one before it was sent. */
+/**
+ * Reserved; never thrown. In `'latest'` conflation mode a publish that a newer one on the same topic
+ * replaces before it is sent resolves with status `'superseded'` instead of rejecting (a rejection nobody
+ * awaits would crash Node). The code stays in {@link MqttErrorCode} so that it is never reused.
+ */
 export class SupersededError extends MqttConnectorError {
   constructor(topic: string) {
     super(

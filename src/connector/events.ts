@@ -12,13 +12,16 @@ interface EventBase {
   readonly time: number;
 }
 
-/** A connection attempt starts (`attempt`: failed attempts before it since the last success). */
+/**
+ * A connection attempt starts: the first one of `connect()` (attempt 0) and every retry after it (attempt
+ * n, once the wait of the `backoff` event with the same `attempt` is over).
+ */
 export interface AttemptEvent extends EventBase {
   /** What happened: the discriminator to switch on. */
   readonly type: 'attempt';
-  /** The broker URL (without credentials). */
+  /** The broker URL (without credentials) this attempt connects to. */
   readonly broker: string;
-  /** Failed attempts in a row so far (the retry number, for `backoff`). */
+  /** Failed attempts before this one since the last success: 0 for the first attempt, n for the n-th retry. */
   readonly attempt: number;
 }
 /** The broker accepted the connection. */
@@ -43,7 +46,7 @@ export interface DisconnectedEvent extends EventBase {
 export interface BackoffEvent extends EventBase {
   /** What happened: the discriminator to switch on. */
   readonly type: 'backoff';
-  /** Failed attempts in a row so far (the retry number, for `backoff`). */
+  /** Failed attempts in a row so far: the number of the retry this wait leads to. */
   readonly attempt: number;
   /** How long the connector waits before the attempt, in ms. */
   readonly delayMs: number;
@@ -158,7 +161,7 @@ export interface ConnectorMetrics {
   readonly reconnects: number;
   /** Live broker filters. */
   readonly liveFilters: number;
-  /** Milliseconds since the connection was lost, 0 while connected or never connected. */
+  /** Milliseconds since the connection was lost; 0 while connected, before the first connection and after `disconnect()`. */
   readonly currentOutageMs: number;
   /** The longest outage so far (ms), the current one included. */
   readonly longestOutageMs: number;

@@ -38,11 +38,16 @@ export class Observability {
     return this.subject.observed;
   }
 
-  emit(event: WithoutTime<ConnectorEvent>): void {
-    if (this.subject.observed) this.subject.next({ ...event, time: this.scheduler.now() } as ConnectorEvent);
+  /** Emits `event` (only while observed), stamped with `time` (default: now). */
+  emit(event: WithoutTime<ConnectorEvent>, time = this.scheduler.now()): void {
+    if (this.subject.observed) this.subject.next({ ...event, time } as ConnectorEvent);
   }
 
-  /** Follows the connection's states: attempts, successes, outages, backoff, failure. */
+  /**
+   * Follows the connection's states: attempts, successes, outages, backoff, failure. Events of one state
+   * carry the time the outage figures use, so `longestOutageMs` equals a `connected` event's time minus
+   * the `disconnected` (lost) event's time.
+   */
   onState(state: ConnectionState, previous: ConnectionState): void {
     const now = this.scheduler.now();
     if (state.status === 'connected') {
@@ -50,20 +55,23 @@ export class Observability {
       this.lastConnectedAt = now;
       if (this.lostAt !== undefined) this.longestOutageMs = Math.max(this.longestOutageMs, now - this.lostAt);
       this.lostAt = undefined;
-      this.emit({ type: 'connected', broker: state.broker, sessionPresent: state.sessionPresent === true });
+      this.emit(
+        { type: 'connected', broker: state.broker, sessionPresent: state.sessionPresent === true },
+        now,
+      );
       return;
     }
     if (previous.status === 'connected' && this.lostAt === undefined) this.lostAt = now;
-    if (state.status === 'connecting' && state.delayMs === undefined) {
-      this.emit({ type: 'attempt', broker: state.broker, attempt: state.attempt });
+    if ((state.status === 'connecting' || state.status === 'reconnecting') && state.delayMs === undefined) {
+      this.emit({ type: 'attempt', broker: state.broker, attempt: state.attempt }, now);
     } else if (state.delayMs !== undefined && state.error) {
       if (previous.status === 'connected')
-        this.emit({ type: 'disconnected', reason: 'lost', error: state.error });
-      this.emit({ type: 'backoff', attempt: state.attempt, delayMs: state.delayMs, error: state.error });
+        this.emit({ type: 'disconnected', reason: 'lost', error: state.error }, now);
+      this.emit({ type: 'backoff', attempt: state.attempt, delayMs: state.delayMs, error: state.error }, now);
     } else if (state.status === 'failed' || state.status === 'disconnected') {
       if (state.status === 'disconnected') this.lostAt = undefined;
       const reason = state.status === 'failed' ? 'failed' : 'closed';
-      this.emit({ type: 'disconnected', reason, ...(state.error ? { error: state.error } : {}) });
+      this.emit({ type: 'disconnected', reason, ...(state.error ? { error: state.error } : {}) }, now);
     }
   }
 

@@ -14,14 +14,17 @@ export default {
       loader: 'js',
       format: 'cjs',
       target: 'node20',
-      sourcefile: sourcePath,
+      // Not '.mjs': for an .mjs importer esbuild uses Node's interop, where a default import of a module is
+      // its whole `module.exports`, but every .mjs file here becomes CommonJS with `__esModule` and a
+      // `default` export (platform-server's `import domino from '.../bundled-domino.mjs'` needs that one).
+      sourcefile: sourcePath.replace(/\.mjs$/, '.js'),
       sourcemap: 'external',
     });
     return { code, map };
   },
   getCacheKey(sourceText, sourcePath) {
     return createHash('sha1')
-      .update(`esbuild ${version} cjs node20\0${sourcePath}\0${sourceText}`)
+      .update(`esbuild ${version} cjs node20 default-interop\0${sourcePath}\0${sourceText}`)
       .digest('hex');
   },
 };

@@ -97,14 +97,17 @@ describe('connection against aedes', () => {
     const connector = make({ mqttBroker: `mqtt://127.0.0.1:${port}`, maxReconnectAttempts: 2 });
     const states = statesOf(connector);
     await expect(connector.connect()).resolves.toBe(false);
-    expect(states.map((s) => `${s.status}:${s.attempt}`)).toEqual([
+    // each retry: the wait (with delayMs), then the attempt itself (without)
+    expect(states.map((s) => `${s.status}:${s.attempt}${s.delayMs === undefined ? '' : '@'}`)).toEqual([
       'idle:0',
       'connecting:0',
+      'connecting:1@',
       'connecting:1',
+      'connecting:2@',
       'connecting:2',
       'failed:3',
     ]);
-    expect(states[4]?.error?.code).toBe('CONNECTION_FAILED');
+    expect(states[6]?.error?.code).toBe('CONNECTION_FAILED');
     expect(states[2]?.delayMs).toBeGreaterThanOrEqual(10); // equal jitter: between d/2 and d
   });
 

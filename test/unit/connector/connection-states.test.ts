@@ -82,9 +82,13 @@ describe('connectionStates (virtual time)', () => {
     expect(timeline(states$)).toEqual([
       '0 connecting',
       '0 connecting:1@10!CONNECTION_FAILED',
+      '10 connecting:1!CONNECTION_FAILED',
       '10 connecting:2@20!CONNECTION_FAILED',
+      '30 connecting:2!CONNECTION_FAILED',
       '30 connecting:3@40!CONNECTION_FAILED',
+      '70 connecting:3!CONNECTION_FAILED',
       '70 connecting:4@40!CONNECTION_FAILED',
+      '110 connecting:4!CONNECTION_FAILED',
       '111 connected',
     ]);
     expect(attempts).toHaveLength(5);
@@ -96,7 +100,9 @@ describe('connectionStates (virtual time)', () => {
       '0 connecting',
       '0 connected',
       '3 reconnecting:1@10!CONNECTION_LOST',
+      '13 reconnecting:1!CONNECTION_LOST',
       '13 reconnecting:2@20!CONNECTION_FAILED',
+      '33 reconnecting:2!CONNECTION_FAILED',
       '33 connected',
     ]);
   });
@@ -112,6 +118,7 @@ describe('connectionStates (virtual time)', () => {
     expect(timeline(states$)).toEqual([
       '0 connecting',
       '0 connecting:1@10!CONNECTION_REFUSED',
+      '10 connecting:1!CONNECTION_REFUSED',
       '10 connected',
     ]);
   });
@@ -121,7 +128,9 @@ describe('connectionStates (virtual time)', () => {
     expect(timeline(states$)).toEqual([
       '0 connecting',
       '0 connecting:1@10!CONNECTION_FAILED',
+      '10 connecting:1!CONNECTION_FAILED',
       '10 connecting:2@20!CONNECTION_FAILED',
+      '30 connecting:2!CONNECTION_FAILED',
       '30 failed:3!CONNECTION_FAILED',
       '30 |',
     ]);
@@ -141,10 +150,14 @@ describe('connectionStates (virtual time)', () => {
       '0 connecting',
       '0 connected',
       '2 reconnecting:1@10!CONNECTION_LOST',
+      '12 reconnecting:1!CONNECTION_LOST',
       '12 reconnecting:2@20!CONNECTION_FAILED',
+      '32 reconnecting:2!CONNECTION_FAILED',
       '32 connected',
       '34 reconnecting:1@10!CONNECTION_LOST',
+      '44 reconnecting:1!CONNECTION_LOST',
       '44 reconnecting:2@20!CONNECTION_FAILED',
+      '64 reconnecting:2!CONNECTION_FAILED',
       '64 connected',
     ]);
   });
@@ -155,6 +168,7 @@ describe('connectionStates (virtual time)', () => {
       '0 connecting',
       '0 connected',
       '2 reconnecting:1@10!CONNECTION_LOST',
+      '12 reconnecting:1!CONNECTION_LOST',
       '12 failed:2!CONNECTION_FAILED',
       '12 |',
     ]);
@@ -166,6 +180,7 @@ describe('connectionStates (virtual time)', () => {
       '0 connecting',
       '0 connected',
       '2 reconnecting:1@10!CONNECTION_LOST>b',
+      '12 reconnecting:1!CONNECTION_LOST>b',
       '12 connected>b',
     ]);
     expect(attempts).toEqual([brokerA.url, brokerB.url]);
