@@ -317,9 +317,9 @@ describe('events$ and metrics()', () => {
       ),
     );
     expect(failureLogs.map((entry) => entry.message)).toEqual([
-      'Offline queue full: refusing publishes',
+      'Offline queue full: refusing new publishes (QUEUE_FULL)',
       'A payload could not be decoded; the message was skipped for that decoder',
-      'Offline queue full: refusing publishes',
+      'Offline queue full: refusing new publishes (QUEUE_FULL)',
       'Publish pipeline closed: rejecting pending publishes',
     ]);
     const failed = events.filter((e) => e.type === 'publish-failed' || e.type === 'error-reported');
