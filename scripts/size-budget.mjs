@@ -17,10 +17,10 @@ import { gzipSync } from 'node:zlib';
 import { build } from 'esbuild';
 
 /**
- * Minified + gzipped bytes allowed for the connector's own code. Set at about 15 % over the size measured
+ * Minified + gzipped bytes allowed for the connector's own code. Set at about 10 % over the size measured
  * then; today's measurement is the one README.md states (checked below).
  */
-const BUDGET_BYTES = 28_500;
+const BUDGET_BYTES = 32_000;
 /** How far (relative) a README figure may be from the measurement. */
 const README_TOLERANCE = 0.05;
 
