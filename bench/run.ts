@@ -40,7 +40,7 @@ const SCENARIOS: readonly ScenarioSpec[] = [
     deadlineMs: 360_000,
     smokeDeadlineMs: 20_000,
   },
-  { number: 2, file: 'e2e.ts', title: 'End-to-end throughput', deadlineMs: 180_000, smokeDeadlineMs: 15_000 },
+  { number: 2, file: 'e2e.ts', title: 'End-to-end throughput', deadlineMs: 300_000, smokeDeadlineMs: 15_000 },
   {
     number: 3,
     file: 'latency.ts',
