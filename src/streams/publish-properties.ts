@@ -48,7 +48,14 @@ const CHECKS: Readonly<Record<string, Check>> = {
       const items: unknown[] = Array.isArray(item) ? item : [item];
       for (const entry of items) checkString(`userProperties[${JSON.stringify(key)}]`, entry);
       if (items.length === 0) continue;
-      pairs[key] = item as string | string[];
+      // Defined, not assigned: a key named "__proto__" (legal in MQTT) would otherwise replace the
+      // object's prototype and the pair would vanish from the packet.
+      Object.defineProperty(pairs, key, {
+        value: item,
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
       count += items.length;
     }
     // MQTT.js's packet writer silently skips a whole PUBLISH whose userProperties hold no pair at all.
