@@ -192,7 +192,7 @@ export interface MqttConnectorOptions {
   overflow?: OverflowPolicy;
   /** Encoder for messages that are not bytes (e.g. MessagePack); default: strings as UTF-8, other values as JSON. */
   encoder?: Encoder | EncoderSpec;
-  /** Most QoS 1/2 publishes awaiting their ack. Default: the broker's Receive Maximum (MQTT 5), else 100 (QoS 2: 19). */
+  /** Most QoS 1/2 publishes awaiting their ack, 1 to 65,535. Default: the broker's Receive Maximum (MQTT 5), else 100 (QoS 2: 19). */
   maxInFlight?: number;
   /** Most QoS 0 publishes whose socket write has not finished (bounds MQTT.js's drain listeners). Default 100. */
   maxPendingWrites?: number;

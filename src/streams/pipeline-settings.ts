@@ -43,7 +43,11 @@ export function resolveSettings(options: PublishPipelineOptions): PipelineSettin
   if (!isCount(limits.messages, true))
     invalid('maxQueued.messages must be a whole number >= 0 (or Infinity)');
   if (!isCount(limits.bytes, true)) invalid('maxQueued.bytes must be a whole number >= 0 (or Infinity)');
-  if (options.maxInFlight !== undefined && !isCount(options.maxInFlight, false, 1)) {
+  // Packet identifiers are 16-bit: more than 65,535 unacknowledged publishes cannot exist on one connection.
+  if (
+    options.maxInFlight !== undefined &&
+    !(isCount(options.maxInFlight, false, 1) && options.maxInFlight <= MAX_PACKET_IDS)
+  ) {
     invalid('maxInFlight must be a whole number from 1 to 65,535');
   }
   const maxPendingWrites = options.maxPendingWrites ?? DEFAULT_MAX_PENDING_WRITES;
@@ -63,7 +67,7 @@ export function resolveSettings(options: PublishPipelineOptions): PipelineSettin
     pacing: { interval, mode, topicThrottle: options.topicThrottle },
     limits,
     overflow,
-    maxInFlight: options.maxInFlight === undefined ? undefined : Math.min(options.maxInFlight, 65_535),
+    maxInFlight: options.maxInFlight,
     maxPendingWrites,
   };
 }
@@ -84,6 +88,9 @@ function resolveEncoder(encoder: PublishPipelineOptions['encoder']): {
     'encoder must be a function (message, topic) => Uint8Array | string, or { encode, contentType? }',
   );
 }
+
+/** Packet identifiers available to one MQTT connection (1 to 65,535). */
+const MAX_PACKET_IDS = 65_535;
 
 function isCount(value: unknown, allowInfinity: boolean, min = 0): boolean {
   if (allowInfinity && value === Number.POSITIVE_INFINITY) return true;

@@ -159,6 +159,8 @@ export interface PublishPipelineOptions {
    * Maximum QoS 1/2 publishes handed to MQTT.js and not yet acknowledged. Default: the broker's Receive
    * Maximum (MQTT 5 CONNACK) when it states one, else 100, with QoS 2 further limited to 19 (stock
    * mosquitto 2.0 acknowledges and drops QoS 1/2 messages once 20 inbound QoS 2 await PUBREL on MQTT 3.1.1).
+   * A whole number from 1 to 65,535 (one connection's packet identifiers; anything else is refused with
+   * `INVALID_OPTIONS`); never more than the broker's Receive Maximum when its CONNACK states one.
    */
   maxInFlight?: number;
   /**

@@ -155,6 +155,19 @@ describe('PublishPipeline MQTT 5 properties', () => {
     });
   });
 
+  it('keeps a user property whose key is "__proto__" as an ordinary pair', async () => {
+    const { pipeline, port } = v5();
+    // JSON.parse makes "__proto__" an own key, as a decoded message or a config file would
+    const userProperties = JSON.parse('{"__proto__": ["a", "b"], "k": "v"}') as Record<string, string[]>;
+    await pipeline.publish('t', new Uint8Array([1]), { properties: { userProperties } });
+    const sent = port.sent[0]?.properties?.userProperties as object;
+    expect(Object.getPrototypeOf(sent)).toBe(Object.prototype);
+    expect(Object.entries(sent)).toEqual([
+      ['__proto__', ['a', 'b']],
+      ['k', 'v'],
+    ]);
+  });
+
   it('sends no properties on MQTT 3.1.1', async () => {
     const clock = new VirtualClock();
     const { pipeline, port } = createPipeline(clock.scheduler);
@@ -194,6 +207,8 @@ describe('PublishPipeline options', () => {
     [{ maxQueued: { messages: -1 } }],
     [{ maxQueued: { bytes: 1.5 } }],
     [{ maxInFlight: 0 }],
+    [{ maxInFlight: 65_536 }],
+    [{ maxInFlight: Number.POSITIVE_INFINITY }],
     [{ maxPendingWrites: 0 }],
     [{ publishTimeout: -1 }],
     [{ protocolVersion: 3 }],
@@ -204,5 +219,19 @@ describe('PublishPipeline options', () => {
     expect(() => new PublishPipeline(port, options as never)).toThrow(
       expect.objectContaining({ code: 'INVALID_OPTIONS' }),
     );
+  });
+});
+
+describe('maxInFlight at the top of its range', () => {
+  it('accepts 65,535 (every packet identifier) and keeps that many QoS 1 publishes in flight', () => {
+    const clock = new VirtualClock();
+    const { pipeline, port } = createPipeline(clock.scheduler, { maxInFlight: 65_535 });
+    port.ackMode = { kind: 'manual' };
+    pipeline.resume();
+    for (let i = 0; i < 300; i++) void pipeline.publish('t', `m${i}`, { qos: 1 });
+    // 300 is above the default window of 100: only the option lets them all out unacknowledged
+    expect(port.sent).toHaveLength(300);
+    expect(pipeline.inFlightCount()).toBe(300);
+    expect(pipeline.queuedCount()).toBe(0);
   });
 });
