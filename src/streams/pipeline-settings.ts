@@ -43,11 +43,7 @@ export function resolveSettings(options: PublishPipelineOptions): PipelineSettin
   if (!isCount(limits.messages, true))
     invalid('maxQueued.messages must be a whole number >= 0 (or Infinity)');
   if (!isCount(limits.bytes, true)) invalid('maxQueued.bytes must be a whole number >= 0 (or Infinity)');
-  // Packet identifiers are 16-bit: more than 65,535 unacknowledged publishes cannot exist on one connection.
-  if (
-    options.maxInFlight !== undefined &&
-    !(isCount(options.maxInFlight, false, 1) && options.maxInFlight <= MAX_PACKET_IDS)
-  ) {
+  if (options.maxInFlight !== undefined && !isCount(options.maxInFlight, false, 1, MAX_PACKET_IDS)) {
     invalid('maxInFlight must be a whole number from 1 to 65,535');
   }
   const maxPendingWrites = options.maxPendingWrites ?? DEFAULT_MAX_PENDING_WRITES;
@@ -89,12 +85,16 @@ function resolveEncoder(encoder: PublishPipelineOptions['encoder']): {
   );
 }
 
-/** Packet identifiers available to one MQTT connection (1 to 65,535). */
+/**
+ * Packet identifiers are 16-bit: one connection cannot have more than 65,535 QoS 1/2 publishes
+ * unacknowledged.
+ */
 const MAX_PACKET_IDS = 65_535;
 
-function isCount(value: unknown, allowInfinity: boolean, min = 0): boolean {
+/** A whole number from `min` to `max` (or Infinity when allowed). */
+function isCount(value: unknown, allowInfinity: boolean, min = 0, max = Number.POSITIVE_INFINITY): boolean {
   if (allowInfinity && value === Number.POSITIVE_INFINITY) return true;
-  return typeof value === 'number' && Number.isInteger(value) && value >= min;
+  return typeof value === 'number' && Number.isInteger(value) && value >= min && value <= max;
 }
 
 function invalid(message: string): never {
