@@ -1,3 +1,4 @@
+import { setOwnProperty } from '../streams/own-property.js';
 import { redactUrl } from './broker-url.js';
 import { MqttConnectorError } from './errors.js';
 import type { LogCallback, LogEntry, LogLevel } from './types.js';
@@ -71,7 +72,11 @@ export class Logger {
   private redactRecord(record: Record<string, unknown>, depth: number): Record<string, unknown> {
     const out: Record<string, unknown> = {};
     for (const [key, value] of Object.entries(record)) {
-      out[key] = SECRET_KEY.test(key) && value !== undefined ? REDACTED : this.redactValue(value, depth + 1);
+      setOwnProperty(
+        out,
+        key,
+        SECRET_KEY.test(key) && value !== undefined ? REDACTED : this.redactValue(value, depth + 1),
+      );
     }
     return out;
   }

@@ -7,6 +7,7 @@
  */
 import { InvalidArgumentError } from '../connector/errors.js';
 import type { MessageProperties } from '../connector/types.js';
+import { setOwnProperty } from './own-property.js';
 import { MAX_UTF8_STRING_BYTES, topicNameProblem, utf8Length } from './topic-name.js';
 
 const MAX_FOUR_BYTE_INTEGER = 4_294_967_295;
@@ -48,14 +49,7 @@ const CHECKS: Readonly<Record<string, Check>> = {
       const items: unknown[] = Array.isArray(item) ? item : [item];
       for (const entry of items) checkString(`userProperties[${JSON.stringify(key)}]`, entry);
       if (items.length === 0) continue;
-      // Defined, not assigned: a key named "__proto__" (legal in MQTT) would otherwise replace the
-      // object's prototype and the pair would vanish from the packet.
-      Object.defineProperty(pairs, key, {
-        value: item,
-        enumerable: true,
-        writable: true,
-        configurable: true,
-      });
+      setOwnProperty(pairs, key, item as string | string[]);
       count += items.length;
     }
     // MQTT.js's packet writer silently skips a whole PUBLISH whose userProperties hold no pair at all.

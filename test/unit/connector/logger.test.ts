@@ -23,6 +23,19 @@ describe('Logger', () => {
     expect(entries[0]).toEqual({ level: 'warn', message: 'w', context: {}, time: 42 });
   });
 
+  it('keeps a context key named "__proto__" as an ordinary, redacted field', () => {
+    const { logger, entries } = make();
+    // JSON.parse makes "__proto__" an own key, as data from the network or a config file would
+    logger.log(
+      'info',
+      'm',
+      JSON.parse('{"__proto__": {"password": "pw", "note": "n"}}') as Record<string, unknown>,
+    );
+    const context = entries[0]?.context as object;
+    expect(Object.getPrototypeOf(context)).toBe(Object.prototype);
+    expect(JSON.stringify(context)).toBe('{"__proto__":{"password":"[redacted]","note":"n"}}');
+  });
+
   it('never passes on secrets: secret-named keys, URL credentials and registered secret values', () => {
     const { logger, entries } = make();
     logger.addSecret('hunter2-token');
