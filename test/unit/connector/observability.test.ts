@@ -133,3 +133,53 @@ describe('events$ of the connection (virtual time)', () => {
     ]);
   });
 });
+
+describe('publish counters on the hot path', () => {
+  /** A scheduler whose clock counts its reads. */
+  function countingClock(): { scheduler: TestScheduler; reads: () => number } {
+    const scheduler = new TestScheduler(() => undefined);
+    const now = scheduler.now.bind(scheduler);
+    let reads = 0;
+    scheduler.now = () => {
+      reads++;
+      return now();
+    };
+    return { scheduler, reads: () => reads };
+  }
+
+  it('counts publishes without reading the clock or building events while events$ is unobserved', () => {
+    const { scheduler, reads } = countingClock();
+    const observability = new Observability(scheduler);
+    const result = {
+      topic: 't',
+      qos: 1,
+      retain: false,
+      bytes: 1,
+      status: 'acknowledged',
+      reasonCode: 0,
+    } as const;
+    for (let i = 0; i < 3; i++) {
+      observability.trackPublish('t', 1);
+      observability.publishSettled('t', 1, result, undefined);
+    }
+    observability.trackPublish('t', 0);
+    observability.publishSettled('t', 0, undefined, new ConnectionLostError('gone'));
+    expect(reads()).toBe(0);
+    const metrics = observability.snapshot(noCounts);
+    expect([metrics.published, metrics.acknowledged, metrics.failed]).toEqual([4, 3, 1]);
+  });
+
+  it('stamps each publish event with the clock once events$ is observed', () => {
+    const { scheduler, reads } = countingClock();
+    const observability = new Observability(scheduler);
+    const events: ConnectorEvent[] = [];
+    observability.events$.subscribe((event) => events.push(event));
+    observability.trackPublish('t', 1);
+    observability.publishSettled('t', 1, undefined, new ConnectionLostError('gone'));
+    expect(events.map((event) => [event.type, event.time])).toEqual([
+      ['publish-queued', 0],
+      ['publish-failed', 0],
+    ]);
+    expect(reads()).toBe(2);
+  });
+});
