@@ -70,6 +70,13 @@ export function createMqttClient(options: ResolvedOptions, logger: Logger): Mqtt
   const connectionLost$ = new Subject<void>();
   const incoming$ = new Subject<IncomingPublish>();
   let current: ConnAck | undefined;
+  // Tells the data paths that the connection is gone: once per connection, whichever of end(), the
+  // socket's close or the cancelled attempt notices first (end() followed by the cancel sees both).
+  const loseConnection = () => {
+    if (current === undefined) return;
+    current = undefined;
+    connectionLost$.next();
+  };
   // Set while end() runs: the close that follows is ours, not a drop to recover from.
   let ending = false;
 
@@ -112,10 +119,7 @@ export function createMqttClient(options: ResolvedOptions, logger: Logger): Mqtt
         if (!active || ending) return;
         const wasConnected = connected;
         connected = false;
-        if (wasConnected) {
-          current = undefined;
-          connectionLost$.next();
-        }
+        if (wasConnected) loseConnection();
         subscriber.error(
           wasConnected || !lastError ? connectionLost(lastError, brokerDisconnect, wasConnected) : lastError,
         );
@@ -144,10 +148,7 @@ export function createMqttClient(options: ResolvedOptions, logger: Logger): Mqtt
         client.off('error', onError);
         client.off('disconnect', onDisconnectPacket);
         client.off('close', onClose);
-        if (connected) {
-          current = undefined;
-          connectionLost$.next();
-        }
+        if (connected) loseConnection();
         // Destroy the socket rather than end() the client: end() would close (and, for clean sessions,
         // empty) the stores that hold the QoS 1/2 messages still in flight.
         if (!ending && internals.stream && !internals.stream.destroyed) internals.stream.destroy();
@@ -165,10 +166,7 @@ export function createMqttClient(options: ResolvedOptions, logger: Logger): Mqtt
     end: (force) =>
       new Promise<void>((resolve) => {
         ending = true;
-        if (current) {
-          current = undefined;
-          connectionLost$.next();
-        }
+        loseConnection();
         // Fail what MQTT.js still holds first: a graceful end() would otherwise wait for every ack.
         flushAll();
         const finish = () => {
