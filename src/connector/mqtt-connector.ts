@@ -1,5 +1,5 @@
 import { type Observable, type SchedulerLike, asyncScheduler, pairwise } from 'rxjs';
-import { PublishPipeline } from '../streams/publish-pipeline.js';
+import type { PublishPipeline } from '../streams/publish-pipeline.js';
 import type { PublishOptions, PublishResult } from '../streams/publish-types.js';
 import {
   type RequestHandler,
@@ -11,23 +11,16 @@ import {
 } from '../streams/request-response.js';
 import type { StandardSchemaV1 } from '../streams/standard-schema.js';
 import type { SubscribeOptions } from '../streams/subscribe-types.js';
-import { SubscriptionRegistry } from '../streams/subscription-registry.js';
+import type { SubscriptionRegistry } from '../streams/subscription-registry.js';
 import { Connection } from './connection.js';
 import type { ConnectorEvent, ConnectorMetrics } from './events.js';
 import { Observability } from './observability.js';
-import { wireDataPaths } from './data-paths.js';
+import { createDataPaths, wireDataPaths } from './data-paths.js';
 import { checkDisconnectOptions, flushThenClose } from './disconnect-flush.js';
 import { ClosedError, InvalidOptionsError, type MqttConnectorError } from './errors.js';
 import { Logger } from './logger.js';
 import { type MqttClientHandle, createMqttClient } from './mqtt-client.js';
-import {
-  DATA_PATH_OPTIONS,
-  type ResolvedOptions,
-  nonNegative,
-  positiveInteger,
-  attemptLimit,
-  resolveOptions,
-} from './options.js';
+import { DATA_PATH_OPTIONS, type ResolvedOptions, nonNegative, resolveOptions } from './options.js';
 import type { ConnectionState, LogCallback, MqttConnectorOptions, MqttMessage, QoS } from './types.js';
 
 /** Options only tests and advanced users need. */
@@ -103,36 +96,13 @@ export class MqttConnector {
     this.options = resolveOptions(options, DATA_PATH_OPTIONS);
     this.responseTopic = responseTopicFor(options.responseTopic, this.options.clientId);
     this.logger = new Logger(this.options.logLevel, this.options.logger, () => scheduler.now());
-    const log = this.logger.log.bind(this.logger);
     this.disconnectTimeout = nonNegative(options.disconnectTimeout, 'disconnectTimeout', 5000);
     this.client = createMqttClient(this.options, this.logger);
     this.observability = new Observability(scheduler);
     const port = this.observability.observePort(this.client);
-    this.pipeline = new PublishPipeline(port, {
-      throttleInterval: this.options.throttleInterval,
-      throttleMode: options.throttleMode,
-      topicThrottle: options.topicThrottle,
-      maxQueued: options.maxQueued,
-      overflow: options.overflow,
-      encoder: options.encoder,
-      protocolVersion: this.options.protocolVersion,
-      maxInFlight: options.maxInFlight,
-      maxPendingWrites: options.maxPendingWrites,
-      publishTimeout: options.publishTimeout,
-      scheduler,
-      log,
-      onAccepted: (topic, qos) => this.observability.trackPublish(topic, qos),
-      onSettled: (topic, qos, result, error) => this.observability.publishSettled(topic, qos, result, error),
-    });
-    this.registry = new SubscriptionRegistry(port, {
-      scheduler,
-      log,
-      maxRetained: nonNegative(options.maxRetained, 'maxRetained', 1000),
-      maxRetainedBytes: nonNegative(options.maxRetainedBytes, 'maxRetainedBytes', 16 * 1024 * 1024),
-      defaultGracePeriod: nonNegative(options.unsubscribeGracePeriod, 'unsubscribeGracePeriod', 0),
-      subscribeBatchSize: positiveInteger(options.subscribeBatchSize, 'subscribeBatchSize', 100),
-      maxRestoreAttempts: attemptLimit(options.maxRestoreAttempts, 'maxRestoreAttempts', 20),
-    });
+    const paths = createDataPaths(port, options, this.options, scheduler, this.logger, this.observability);
+    this.pipeline = paths.pipeline;
+    this.registry = paths.registry;
     this.connection = new Connection(this.client, this.options, this.logger, scheduler, (state) => {
       void this.pipeline.close(new ClosedError('The connector gave up connecting', { cause: state.error }));
       this.client.failPending();
