@@ -1,7 +1,7 @@
 /**
  * Keeps the broker's subscriptions in step with the registry: batches SUBSCRIBE / UNSUBSCRIBE at the end
  * of the current job, re-subscribes after a CONNACK, tracks SUBACKs per broker session, and resolves the
- * waiters of `whenSubscribed`.
+ * waiters of `whenSubscribed`. The UNSUBSCRIBE side is an {@link UnsubscribeQueue}.
  *
  * Session bookkeeping: `sentQos` is what this connection has been asked (reset on every CONNACK to what
  * the session acknowledged), `ackedQos` what the broker session acknowledged (reset when a CONNACK says
@@ -15,6 +15,7 @@ import type { LogLevel, QoS } from '../connector/types.js';
 import type { FilterEntry, SubscribeMode } from './filter-entry.js';
 import type { ConnAck, MqttPort } from './port.js';
 import { RestoreRetries } from './restore-retries.js';
+import { call, UnsubscribeQueue } from './unsubscribe-queue.js';
 
 /** What the sync needs from the registry. */
 export interface SyncHooks {
@@ -54,18 +55,13 @@ export class SubscriptionSync {
   private flushScheduled = false;
   /** Entries created or upgraded since the last flush. */
   private readonly dirty = new Set<FilterEntry>();
-  /** Filters to UNSUBSCRIBE at the next flush. */
-  private readonly unsubscribeQueue = new Set<string>();
-  /** Filters retired while the broker session may still hold them: UNSUBSCRIBEd if the session survives. */
-  private readonly orphans = new Set<string>();
+  private readonly unsubscribes: UnsubscribeQueue;
   /** The highest QoS asked that some session granted, per filter: a later refusal up to it is a failed restore. */
   private readonly grantedAsks = new WeakMap<FilterEntry, QoS>();
   /** Refused restores waiting to be tried again. */
   private readonly restoreRetries: RestoreRetries;
   /** The broker of the session our SUBACKs belong to. */
   private sessionBroker: string | undefined;
-  /** Filters whose UNSUBSCRIBE awaits its UNSUBACK (settles either way), by filter. */
-  private readonly unsubscribing = new Map<string, Promise<void>>();
   /** How the current (or last) connection subscribes. */
   private currentMode: SubscribeMode = PLAIN;
 
@@ -85,6 +81,14 @@ export class SubscriptionSync {
       options.maxRestoreAttempts,
       options.scheduler ?? asyncScheduler,
     );
+    this.unsubscribes = new UnsubscribeQueue(port, options.batchSize, {
+      epoch: () => this.epoch,
+      connected: () => this.connected,
+      sessionResumed: () => this.sessionPresent,
+      liveFilters: () => liveFilters(hooks.entries()),
+      scheduleFlush: () => this.scheduleFlush(),
+      log: hooks.log,
+    });
   }
 
   /** True between `onConnected` and the loss of that connection. */
@@ -100,8 +104,7 @@ export class SubscriptionSync {
   /** `entry` is new or asks a higher QoS: SUBSCRIBE it at the next flush (when connected). */
   markDirty(entry: FilterEntry): void {
     this.dirty.add(entry);
-    this.unsubscribeQueue.delete(entry.filter);
-    this.orphans.delete(entry.filter);
+    this.unsubscribes.keep(entry.filter);
     this.scheduleFlush();
   }
 
@@ -109,12 +112,7 @@ export class SubscriptionSync {
   retired(entry: FilterEntry): void {
     this.dirty.delete(entry);
     if (entry.sentQos === undefined && entry.ackedQos === undefined) return;
-    if (this.connected) {
-      this.unsubscribeQueue.add(entry.filter);
-      this.scheduleFlush();
-    } else {
-      this.orphans.add(entry.filter);
-    }
+    this.unsubscribes.retire(entry.filter);
   }
 
   /** Runs `flush` at the end of the current job (once, however many changes this job made). */
@@ -140,14 +138,11 @@ export class SubscriptionSync {
     this.currentMode = modeOf(connAck, this.options.retainAsPublished);
     this.hooks.connected(this.currentMode, resumed);
     this.hooks.beforeFlush();
-    if (resumed) {
-      for (const entry of this.hooks.entries()) entry.sentQos = entry.ackedQos;
-      for (const filter of this.orphans) this.unsubscribeQueue.add(filter);
-    } else {
-      for (const entry of this.hooks.entries()) entry.sentQos = entry.ackedQos = undefined;
-      this.unsubscribeQueue.clear();
+    for (const entry of this.hooks.entries()) {
+      if (!resumed) entry.ackedQos = undefined; // a new session holds nothing
+      entry.sentQos = entry.ackedQos;
     }
-    this.orphans.clear();
+    this.unsubscribes.connected(resumed);
     this.dirty.clear();
     const pending: FilterEntry[] = [];
     for (const entry of this.hooks.entries()) {
@@ -160,7 +155,7 @@ export class SubscriptionSync {
         sessionPresent: resumed,
       });
     }
-    this.sendUnsubscribes();
+    this.unsubscribes.send();
     return this.sendSubscribes(pending);
   }
 
@@ -174,8 +169,7 @@ export class SubscriptionSync {
     this.restoreRetries.cancel();
     this.connected = false;
     this.epoch++;
-    for (const filter of this.unsubscribeQueue) this.orphans.add(filter);
-    this.unsubscribeQueue.clear();
+    this.unsubscribes.connectionLost();
   }
 
   private flush(): void {
@@ -183,7 +177,7 @@ export class SubscriptionSync {
     const dirty = [...this.dirty].filter((entry) => !entry.removed && entry.needsSubscribe());
     this.dirty.clear();
     if (!this.connected) return; // onConnected sends whatever is needed
-    this.sendUnsubscribes();
+    this.unsubscribes.send();
     void this.sendSubscribes(dirty);
   }
 
@@ -193,10 +187,13 @@ export class SubscriptionSync {
     const sends: Promise<void>[] = [];
     // A broker may apply an UNSUBSCRIBE and a SUBSCRIBE of the same filter out of order (aedes does):
     // a filter whose UNSUBSCRIBE is still in flight is subscribed again only after its UNSUBACK.
-    const blocked = all.filter((entry) => this.unsubscribing.has(entry.filter));
-    const entries = blocked.length === 0 ? all : all.filter((entry) => !this.unsubscribing.has(entry.filter));
+    const blocked = all.filter((entry) => this.unsubscribes.unsuback(entry.filter) !== undefined);
+    const entries =
+      blocked.length === 0
+        ? all
+        : all.filter((entry) => this.unsubscribes.unsuback(entry.filter) === undefined);
     if (blocked.length > 0) {
-      const unsubacks = blocked.map((entry) => this.unsubscribing.get(entry.filter));
+      const unsubacks = blocked.map((entry) => this.unsubscribes.unsuback(entry.filter));
       sends.push(
         Promise.all(unsubacks).then(() => {
           if (epoch !== this.epoch || !this.connected) return; // the next CONNACK sends what is needed
@@ -269,41 +266,6 @@ export class SubscriptionSync {
     });
     for (const entry of batch) entry.sentQos = entry.ackedQos;
   }
-
-  private sendUnsubscribes(): void {
-    if (this.unsubscribeQueue.size === 0) return;
-    const filters = [...this.unsubscribeQueue];
-    this.unsubscribeQueue.clear();
-    const epoch = this.epoch;
-    for (let start = 0; start < filters.length; start += this.options.batchSize) {
-      const batch = filters.slice(start, start + this.options.batchSize);
-      this.hooks.log('debug', 'UNSUBSCRIBE', { filters: batch.length, first: batch[0] });
-      const done = call(() => this.port.unsubscribe(batch)).then(noop, (error: unknown) => {
-        if (epoch === this.epoch && this.connected) {
-          this.hooks.log('warn', 'UNSUBSCRIBE failed', {
-            filters: batch.length,
-            first: batch[0],
-            error: error instanceof Error ? error.message : String(error),
-          });
-          return;
-        }
-        // Lost with the connection: the broker session may still hold them.
-        const live = new Set<string>();
-        for (const entry of this.hooks.entries()) live.add(entry.filter);
-        const stale = batch.filter((filter) => !live.has(filter));
-        if (!this.connected) for (const filter of stale) this.orphans.add(filter);
-        else if (this.sessionPresent && stale.length > 0) {
-          for (const filter of stale) this.unsubscribeQueue.add(filter);
-          this.scheduleFlush();
-        }
-      });
-      for (const filter of batch) this.unsubscribing.set(filter, done);
-      void done.then(() => {
-        for (const filter of batch)
-          if (this.unsubscribing.get(filter) === done) this.unsubscribing.delete(filter);
-      });
-    }
-  }
 }
 
 /** How a connection that sent `connAck` subscribes. */
@@ -326,11 +288,7 @@ export function settleWaiters(entry: FilterEntry, error: Error | undefined): voi
   }
 }
 
-/** Calls `send`, turning a synchronous throw into a rejection. */
-function call<T>(send: () => Promise<T>): Promise<T> {
-  try {
-    return send();
-  } catch (error) {
-    return Promise.reject(error);
-  }
+/** The filters of `entries`. */
+function* liveFilters(entries: Iterable<FilterEntry>): Iterable<string> {
+  for (const entry of entries) yield entry.filter;
 }
