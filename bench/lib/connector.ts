@@ -2,7 +2,8 @@
  * The connector under test, used the way the issue asks: `throttleInterval: 0`, every `publish()`
  * promise awaited, its own defaults otherwise (noDelay on, in-flight window, ...).
  */
-import { MqttConnector } from '../../src/index.js';
+import { lastValueFrom, Observable, count } from 'rxjs';
+import { MqttConnector, publishTo } from '../../src/index.js';
 import type { MqttConnectorOptions, QoS } from '../../src/connector/types.js';
 import { clientId } from './raw.js';
 import { withTimeout } from './timing.js';
@@ -118,6 +119,37 @@ export async function connectorWindowedRun(
     next();
   });
   await withTimeout(all, timeoutMs, 'connector windowed run timed out');
+  await withTimeout(
+    connector.publish(`${topic}/fence`, 'fence', { qos: 1 }),
+    timeoutMs,
+    'connector fence timed out',
+  );
+  return performance.now() - start;
+}
+
+/**
+ * Publishes `n` messages as one synchronous Observable through the `publishTo` operator (no promise per
+ * message), waits for its last result, then the fence. Resolves with the elapsed milliseconds.
+ */
+export async function connectorPublishToRun(
+  connector: MqttConnector,
+  topic: string,
+  n: number,
+  qos: QoS,
+  payload: Uint8Array,
+  timeoutMs: number,
+): Promise<number> {
+  const start = performance.now();
+  const messages = new Observable<Uint8Array>((subscriber) => {
+    for (let i = 0; i < n && !subscriber.closed; i++) subscriber.next(payload);
+    subscriber.complete();
+  });
+  const published = await withTimeout(
+    lastValueFrom(messages.pipe(publishTo(connector, topic, { qos }), count())),
+    timeoutMs,
+    'connector publishTo run timed out',
+  );
+  if (published !== n) throw new Error(`publishTo emitted ${published} results for ${n} messages`);
   await withTimeout(
     connector.publish(`${topic}/fence`, 'fence', { qos: 1 }),
     timeoutMs,

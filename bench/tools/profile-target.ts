@@ -4,7 +4,12 @@
 import type { QoS } from '../../src/connector/types.js';
 import { Args } from '../lib/args.js';
 import { startBroker } from '../lib/brokers.js';
-import { connectorPublishRun, connectorWindowedRun, startConnector } from '../lib/connector.js';
+import {
+  connectorPublishRun,
+  connectorPublishToRun,
+  connectorWindowedRun,
+  startConnector,
+} from '../lib/connector.js';
 import { connectorE2e, e2eRun, payloads, rawE2e } from '../lib/e2e.js';
 import { connectRaw, endRaw, rawPublishRun } from '../lib/raw.js';
 
@@ -27,12 +32,14 @@ async function main(): Promise<void> {
       let rate: number;
       if (path === 'publish') {
         const payload = Buffer.alloc(size, 0x78);
-        if (variant === 'connector' || variant === 'connector-win') {
+        if (variant === 'connector' || variant === 'connector-win' || variant === 'connector-publishto') {
           const bench = await startConnector(broker.url);
           const elapsed =
             variant === 'connector'
               ? await connectorPublishRun(bench.connector, 'bench/prof', n, qos, payload, 60_000)
-              : await connectorWindowedRun(bench.connector, 'bench/prof', n, qos, payload, window, 60_000);
+              : variant === 'connector-publishto'
+                ? await connectorPublishToRun(bench.connector, 'bench/prof', n, qos, payload, 60_000)
+                : await connectorWindowedRun(bench.connector, 'bench/prof', n, qos, payload, window, 60_000);
           rate = (n / elapsed) * 1000;
           await bench.close();
         } else {

@@ -5,7 +5,7 @@
  *   npx tsx bench/tools/profile.ts --path=publish --variant=connector --qos=1 --size=64 --n=50000 --runs=5
  *   npx tsx bench/tools/profile.ts --path=e2e --variant=raw --qos=1
  *
- * Variants: publish: connector (all fired), connector-win (caller keeps 100 promises outstanding), raw
+ * Variants: publish: connector (all fired), connector-publishto (the publishTo operator), connector-win (caller keeps 100 promises outstanding), raw
  * (window), raw-fire; e2e: connector, raw, raw-fire, raw-to-connector, connector-to-raw.
  *
  * It starts the broker, then runs the variant in a child `node --cpu-prof` process and prints the

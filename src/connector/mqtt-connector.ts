@@ -1,4 +1,5 @@
 import { type Observable, type SchedulerLike, asyncScheduler, pairwise } from 'rxjs';
+import { provideListenerPublish } from '../streams/listener-publish.js';
 import type { PublishPipeline } from '../streams/publish-pipeline.js';
 import type { PublishOptions, PublishResult } from '../streams/publish-types.js';
 import {
@@ -102,6 +103,9 @@ export class MqttConnector {
     const port = this.observability.observePort(this.client);
     const paths = createDataPaths(port, options, this.options, scheduler, this.logger, this.observability);
     this.pipeline = paths.pipeline;
+    provideListenerPublish(this, (topic, message, publishOptions, listener) =>
+      this.pipeline.publishWithListener(topic, message, publishOptions, listener),
+    );
     this.registry = paths.registry;
     this.connection = new Connection(this.client, this.options, this.logger, scheduler, (state) => {
       void this.pipeline.close(new ClosedError('The connector gave up connecting', { cause: state.error }));

@@ -1,6 +1,8 @@
 import { concatMap, map, type OperatorFunction } from 'rxjs';
 import { MqttConnectorError, PublishFailedError } from '../connector/errors.js';
+import { listenerPublishOf } from '../streams/listener-publish.js';
 import type { PublishOptions, PublishResult } from '../streams/publish-types.js';
+import { outcomesInOrder } from './outcomes-in-order.js';
 
 /**
  * Anything with the connector's `publish` signature. Typed structurally, so this operator does not
@@ -64,8 +66,10 @@ export interface PublishToOptions<T> extends PublishOptions {
  * emitting but cannot recall publishes already handed to the target (they still settle; nothing is left
  * as an unhandled rejection). A topic, message or `optionsFor` function that throws errors the stream.
  *
- * Results wait in order in a `concatMap` buffer: a source that emits a very large burst at once
- * (tens of thousands of values) is better published with `connector.publish` directly.
+ * With an `MqttConnector` as the target, values are published without a promise per value (the
+ * connector's internal promise-free path): the cheapest way to publish a large burst, cheaper than
+ * awaiting `connector.publish` for each. Any other target is called through its `publish()` promise.
+ * Results are emitted asynchronously (in a microtask after they settle), as with promises.
  *
  * @param target - the connector, or anything with its `publish` signature.
  * @param topic - the topic, or a function of the value and its index.
@@ -105,27 +109,31 @@ export function publishTo<T>(
   options: PublishToOptions<T> = {},
 ): OperatorFunction<T, PublishResult | PublishOutcome<T>> {
   const { optionsFor, message, errors = 'error', ...fixed } = options;
-  const publishOne = (value: T, index: number): Promise<PublishOutcome<T>> => {
-    const to = typeof topic === 'function' ? topic(value, index) : topic;
-    const payload = message ? message(value, index) : value;
-    const perValue = optionsFor ? { ...fixed, ...optionsFor(value, index) } : fixed;
-    let published: Promise<PublishResult>;
-    try {
-      published = target.publish(to, payload, perValue);
-    } catch (error) {
-      published = Promise.reject(error);
-    }
-    // Settle into a value right away: a rejection is never left unhandled, even after an error or
-    // an unsubscribe has stopped the stream from waiting for it.
-    return published.then(
-      (result): PublishOutcome<T> => ({ ok: true, value, result }),
-      (error: unknown): PublishOutcome<T> => ({ ok: false, value, error: asConnectorError(error) }),
-    );
-  };
+  const topicOf = (value: T, index: number) => (typeof topic === 'function' ? topic(value, index) : topic);
+  const messageOf = (value: T, index: number) => (message ? message(value, index) : value);
+  const optionsOf = (value: T, index: number) =>
+    optionsFor ? { ...fixed, ...optionsFor(value, index) } : fixed;
+  // The connector's promise-free publish when the target has one; any other target through its promise.
+  const listenerPublish = listenerPublishOf(target);
+  if (listenerPublish) {
+    return outcomesInOrder<T>((value, index, listener) => {
+      const to = topicOf(value, index);
+      const payload = messageOf(value, index);
+      const perValue = optionsOf(value, index);
+      try {
+        listenerPublish(to, payload, perValue, listener);
+      } catch (error) {
+        listener.settled(undefined, asConnectorError(error));
+      }
+    }, errors);
+  }
   return (source) => {
     const outcomes = source.pipe(
-      map(publishOne), // publish eagerly, in arrival order
-      concatMap((outcome) => outcome), // emit in the same order
+      // publish eagerly, in arrival order; emit in the same order
+      map((value, index) =>
+        publishOne(target, value, topicOf(value, index), messageOf(value, index), optionsOf(value, index)),
+      ),
+      concatMap((outcome) => outcome),
     );
     if (errors === 'emit') return outcomes;
     return outcomes.pipe(
@@ -135,6 +143,28 @@ export function publishTo<T>(
       }),
     );
   };
+}
+
+/** Publishes one value through `target.publish`, settled into an outcome. */
+function publishOne<T>(
+  target: PublishTarget,
+  value: T,
+  topic: string,
+  message: unknown,
+  options: PublishOptions,
+): Promise<PublishOutcome<T>> {
+  let published: Promise<PublishResult>;
+  try {
+    published = target.publish(topic, message, options);
+  } catch (error) {
+    published = Promise.reject(error);
+  }
+  // Settle into a value right away: a rejection is never left unhandled, even after an error or an
+  // unsubscribe has stopped the stream from waiting for it.
+  return published.then(
+    (result): PublishOutcome<T> => ({ ok: true, value, result }),
+    (error: unknown): PublishOutcome<T> => ({ ok: false, value, error: asConnectorError(error) }),
+  );
 }
 
 function asConnectorError(error: unknown): MqttConnectorError {

@@ -182,7 +182,7 @@ export class OfflineQueue {
 
   private drop(job: PublishJob, error: QueueFullError): void {
     job.fail(error);
-    if (this.policy !== 'error') job.promise.catch(ignore);
+    if (this.policy !== 'error') job.promise?.catch(ignore);
   }
 
   private fullError(what: string): QueueFullError {

@@ -11,6 +11,7 @@
 import type { Subscription } from 'rxjs';
 import type { MqttConnectorError } from '../connector/errors.js';
 import type { MessageProperties, QoS } from '../connector/types.js';
+import type { SettlementListener } from './listener-publish.js';
 import type { PublishRequest } from './publish-request.js';
 import type { PublishResult, PublishSettled, PublishStatus } from './publish-types.js';
 
@@ -25,7 +26,7 @@ export interface JobHolder {
 
 /**
  * A publish in the pipeline: the validated request itself (one object per publish, not two: at full
- * speed every allocation counts) plus its state and the promise it settles.
+ * speed every allocation counts) plus its state and what it settles: its promise, or its listener.
  */
 export class PublishJob implements PublishRequest {
   /** See {@link JobPhase}. */
@@ -40,10 +41,12 @@ export class PublishJob implements PublishRequest {
   timer: Subscription | undefined = undefined;
   /** Hears the settlement (metrics), if anyone asked. */
   observer: PublishSettled | undefined = undefined;
-  /** What `publish()` returns. */
-  readonly promise: Promise<PublishResult>;
-  private resolve!: (result: PublishResult) => void;
-  private reject!: (error: MqttConnectorError) => void;
+  /** Hears the settlement instead of a promise (set before the job enters the pipeline). */
+  listener: SettlementListener | undefined = undefined;
+  /** What `publish()` returns, once {@link PublishJob.createPromise} made it. */
+  promise: Promise<PublishResult> | undefined = undefined;
+  private resolve: ((result: PublishResult) => void) | undefined = undefined;
+  private reject: ((error: MqttConnectorError) => void) | undefined = undefined;
 
   constructor(
     readonly topic: string,
@@ -53,11 +56,15 @@ export class PublishJob implements PublishRequest {
     readonly properties: MessageProperties | undefined,
     readonly timeout: number,
     readonly packetSize: number,
-  ) {
+  ) {}
+
+  /** Makes the promise this job settles (for `publish()`; a job with a listener has none). */
+  createPromise(): Promise<PublishResult> {
     this.promise = new Promise<PublishResult>((resolve, reject) => {
       this.resolve = resolve;
       this.reject = reject;
     });
+    return this.promise;
   }
 
   /** Resolves the promise (once). */
@@ -66,7 +73,8 @@ export class PublishJob implements PublishRequest {
     this.finish();
     const result = resultFor(this.topic, this.qos, this.retain, this.payload.byteLength, status, reasonCode);
     this.observer?.(this.topic, this.qos, result, undefined);
-    this.resolve(result);
+    if (this.listener) this.listener.settled(result, undefined);
+    else this.resolve?.(result);
   }
 
   /** Rejects the promise (once). */
@@ -74,7 +82,8 @@ export class PublishJob implements PublishRequest {
     if (this.settled) return;
     this.finish();
     this.observer?.(this.topic, this.qos, undefined, error);
-    this.reject(error);
+    if (this.listener) this.listener.settled(undefined, error);
+    else this.reject?.(error);
   }
 
   private finish(): void {

@@ -13,7 +13,8 @@ import type { LaneHost, QueueLane } from './lanes.js';
 import { OfflineQueue } from './offline-queue.js';
 import { LaneRouter, type PacingSettings } from './pacing.js';
 import type { MqttPort } from './port.js';
-import type { PublishJob } from './publish-job.js';
+import type { SettlementListener } from './listener-publish.js';
+import { PublishJob } from './publish-job.js';
 import { brokerLimitProblem, preparePublish, type RequestContext } from './publish-request.js';
 import type { PublishLog, PublishOptions, PublishPipelineOptions, PublishResult } from './publish-types.js';
 import { resolveSettings, typed } from './pipeline-settings.js';
@@ -90,15 +91,43 @@ export class PublishPipeline {
    *   ENCODE_FAILED, PAYLOAD_TOO_LARGE (at the call), QUEUE_FULL, TIMEOUT, PUBLISH_FAILED or CLOSED.
    */
   publish(topic: string, message: unknown, options?: PublishOptions): Promise<PublishResult> {
-    if (this.closedWith) return Promise.reject(this.closedWith);
-    let job: PublishJob;
+    const job = this.accept(topic, message, options);
+    if (!(job instanceof PublishJob)) return Promise.reject(job);
+    const promise = job.createPromise();
+    this.enter(job);
+    return promise;
+  }
+
+  /**
+   * {@link PublishPipeline.publish} without a promise: `listener` hears the same settlement, exactly
+   * once (synchronously when the publish is refused at the call). For callers that publish large
+   * bursts (the `publishTo` operator): no promise, resolving functions or reactions per message.
+   */
+  publishWithListener(
+    topic: string,
+    message: unknown,
+    options: PublishOptions | undefined,
+    listener: SettlementListener,
+  ): void {
+    const job = this.accept(topic, message, options);
+    if (!(job instanceof PublishJob)) return listener.settled(undefined, job);
+    job.listener = listener;
+    this.enter(job);
+  }
+
+  /** The checked, encoded job of a publish, or the typed error that refuses it at the call. */
+  private accept(topic: string, message: unknown, options: unknown): PublishJob | MqttConnectorError {
+    if (this.closedWith) return this.closedWith;
     try {
-      job = preparePublish(topic, message, options, this.context);
-      const problem = brokerLimitProblem(job, this.port.currentConnAck());
-      if (problem) throw problem;
+      const job = preparePublish(topic, message, options, this.context);
+      return brokerLimitProblem(job, this.port.currentConnAck()) ?? job;
     } catch (error) {
-      return Promise.reject(typed(error));
+      return typed(error);
     }
+  }
+
+  /** Counts an accepted job, starts its timeout and hands it to its lane. */
+  private enter(job: PublishJob): void {
     job.observer = this.onSettled;
     this.onAccepted?.(job.topic, job.qos);
     if (job.timeout > 0) {
@@ -110,7 +139,6 @@ export class PublishPipeline {
       job.phase = 'gone';
       job.fail(typed(error));
     }
-    return job.promise;
   }
 
   /** Connected (and subscriptions restored): waiting publishes flow again, in order, still paced. */

@@ -1,10 +1,17 @@
 /**
  * publishTo: eager publishing, results in source order, failure modes, completion, unsubscribe, and a
- * run over a real PublishPipeline (fake port, virtual time).
+ * run over a real PublishPipeline (fake port, virtual time). Every behaviour is checked on both paths:
+ * a target's `publish()` promise, and the connector's promise-free listener publish.
  */
 import { from, lastValueFrom, type Observable, of, Subject, toArray } from 'rxjs';
-import { InvalidTopicError, TimeoutError } from '../../../src/connector/errors.js';
+import {
+  InvalidTopicError,
+  MqttConnectorError,
+  PublishFailedError,
+  TimeoutError,
+} from '../../../src/connector/errors.js';
 import { type PublishOutcome, publishTo, type PublishTarget } from '../../../src/operators/publish-to.js';
+import { provideListenerPublish } from '../../../src/streams/listener-publish.js';
 import type { PublishOptions, PublishResult } from '../../../src/streams/publish-types.js';
 import { createPipeline, settle, VirtualClock } from '../streams/support/harness.js';
 
@@ -16,25 +23,44 @@ interface Call {
   reject: (error: unknown) => void;
 }
 
-/** A target whose publishes settle when the test says so. */
-function manualTarget(): PublishTarget & { calls: Call[] } {
+type Path = 'promise' | 'listener';
+
+function resultFor(topic: string, options: PublishOptions | undefined): PublishResult {
+  return { topic, qos: options?.qos ?? 0, retain: false, bytes: 1, status: 'written', reasonCode: 0 };
+}
+
+/**
+ * A target whose publishes settle when the test says so. On the listener path it also has the
+ * connector's promise-free publish (which publishTo then uses; its `publish()` would throw).
+ */
+function manualTarget(path: Path): PublishTarget & { calls: Call[] } {
   const calls: Call[] = [];
-  return {
+  const target = {
     calls,
-    publish(topic, message, options) {
+    publish(topic: string, message: unknown, options?: PublishOptions) {
+      if (path === 'listener') throw new Error('publishTo must use the listener publish');
       return new Promise<PublishResult>((resolve, reject) => {
-        const result: PublishResult = {
-          topic,
-          qos: options?.qos ?? 0,
-          retain: false,
-          bytes: 1,
-          status: 'written',
-          reasonCode: 0,
-        };
-        calls.push({ topic, message, options, resolve: () => resolve(result), reject });
+        calls.push({ topic, message, options, resolve: () => resolve(resultFor(topic, options)), reject });
       });
     },
   };
+  if (path === 'listener') {
+    provideListenerPublish(target, (topic, message, options, listener) => {
+      calls.push({
+        topic,
+        message,
+        options,
+        resolve: () => listener.settled(resultFor(topic, options), undefined),
+        reject: (error) => listener.settled(undefined, asTyped(error)),
+      });
+    });
+  }
+  return target;
+}
+
+/** The connector settles with typed errors only; a plain Error stands for a PUBLISH_FAILED here. */
+function asTyped(error: unknown): MqttConnectorError {
+  return error instanceof MqttConnectorError ? error : new PublishFailedError(String(error));
 }
 
 function collect<T>(source: Observable<T>): { values: T[]; error: unknown; completed: boolean } {
@@ -47,9 +73,9 @@ function collect<T>(source: Observable<T>): { values: T[]; error: unknown; compl
   return box;
 }
 
-describe('publishTo', () => {
+describe.each<Path>(['promise', 'listener'])('publishTo (%s path)', (path) => {
   it('publishes each value at once and emits the results in source order, whatever the ack order', async () => {
-    const target = manualTarget();
+    const target = manualTarget(path);
     const source = new Subject<number>();
     const seen = collect(source.pipe(publishTo(target, 'sensors/1', { qos: 1 })));
     source.next(1);
@@ -73,7 +99,7 @@ describe('publishTo', () => {
   });
 
   it('computes topic, message and per-value options from the value and its index', async () => {
-    const target = manualTarget();
+    const target = manualTarget(path);
     const source = of({ id: 'a', on: true }, { id: 'b', on: false });
     const done = lastValueFrom(
       source.pipe(
@@ -96,7 +122,7 @@ describe('publishTo', () => {
   });
 
   it('by default errors the stream with the first failure (in order), leaving no unhandled rejection', async () => {
-    const target = manualTarget();
+    const target = manualTarget(path);
     const source = new Subject<string>();
     const seen = collect(source.pipe(publishTo(target, 't')));
     ['a', 'b', 'c'].forEach((v) => source.next(v));
@@ -110,7 +136,7 @@ describe('publishTo', () => {
   });
 
   it("with errors: 'emit' emits outcomes and goes on to completion", async () => {
-    const target = manualTarget();
+    const target = manualTarget(path);
     const outcomes = lastValueFrom(
       from(['a', 'b', 'c']).pipe(publishTo(target, 't', { errors: 'emit' }), toArray()),
     );
@@ -127,16 +153,16 @@ describe('publishTo', () => {
   });
 
   it('turns a synchronous throw of the target into a failure, and a throwing topic function into a stream error', async () => {
-    const throwing: PublishTarget = {
-      publish: () => {
-        throw new Error('not connected yet');
-      },
+    const fail = () => {
+      throw new Error('not connected yet');
     };
+    const throwing: PublishTarget = { publish: fail };
+    if (path === 'listener') provideListenerPublish(throwing, fail);
     const outcomes = await lastValueFrom(of(1).pipe(publishTo(throwing, 't', { errors: 'emit' }), toArray()));
     expect(outcomes[0]).toMatchObject({ ok: false, error: { code: 'PUBLISH_FAILED' } });
     const badTopic = collect(
       of(1).pipe(
-        publishTo(manualTarget(), () => {
+        publishTo(manualTarget(path), () => {
           throw new Error('no topic for you');
         }),
       ),
@@ -145,7 +171,7 @@ describe('publishTo', () => {
   });
 
   it('unsubscribing stops emitting; publishes already made still settle without unhandled rejections', async () => {
-    const target = manualTarget();
+    const target = manualTarget(path);
     const source = new Subject<number>();
     const seen: PublishResult[] = [];
     const subscription = source.pipe(publishTo(target, 't')).subscribe((r) => seen.push(r));
@@ -159,8 +185,62 @@ describe('publishTo', () => {
     expect(target.calls).toHaveLength(2);
   });
 
+  it('emits asynchronously after settlement, a burst of settlements together, as promises would', async () => {
+    const target = manualTarget(path);
+    const seen = collect(from([1, 2, 3]).pipe(publishTo(target, 't')));
+    target.calls.forEach((c) => c.resolve());
+    expect(seen.values).toEqual([]); // never from inside the publisher's own settlement code
+    await settle();
+    expect(seen.values).toHaveLength(3);
+    expect(seen.completed).toBe(true);
+  });
+
+  it('lets a subscriber feed the source again from inside an emission, order kept', async () => {
+    const target = manualTarget(path);
+    const source = new Subject<number>();
+    const topics: string[] = [];
+    source.pipe(publishTo(target, (n) => `t/${n}`)).subscribe((result) => {
+      topics.push(result.topic);
+      if (result.topic === 't/1') source.next(3);
+    });
+    source.next(1);
+    source.next(2);
+    target.calls.forEach((c) => c.resolve());
+    await settle();
+    expect(target.calls.map((c) => c.topic)).toEqual(['t/1', 't/2', 't/3']);
+    target.calls[2]?.resolve();
+    await settle();
+    expect(topics).toEqual(['t/1', 't/2', 't/3']);
+  });
+
+  it('completes at once for an empty source, and passes a source error on', async () => {
+    const target = manualTarget(path);
+    const empty = collect(from([] as number[]).pipe(publishTo(target, 't')));
+    await settle();
+    expect(empty.completed).toBe(true);
+    const source = new Subject<number>();
+    const failing = collect(source.pipe(publishTo(target, 't')));
+    source.next(1);
+    source.error(new Error('sensor gone'));
+    expect(failing.error).toEqual(new Error('sensor gone'));
+  });
+
+  it('publishes nothing more once a throwing topic function has errored a synchronous source', () => {
+    const target = manualTarget(path);
+    const seen = collect(
+      of(1, 2, 3).pipe(
+        publishTo(target, (n) => {
+          if (n === 2) throw new Error('no topic for 2');
+          return `t/${n}`;
+        }),
+      ),
+    );
+    expect(seen.error).toEqual(new Error('no topic for 2'));
+    expect(target.calls.map((c) => c.topic)).toEqual(['t/1']);
+  });
+
   it('types: PublishResult by default, PublishOutcome<T> with errors: emit', () => {
-    const target = manualTarget();
+    const target = manualTarget(path);
     const results: Observable<PublishResult> = of(1).pipe(publishTo(target, 't'));
     const outcomes: Observable<PublishOutcome<number>> = of(1).pipe(
       publishTo(target, 't', { errors: 'emit' }),
@@ -172,7 +252,10 @@ describe('publishTo', () => {
     const clock = new VirtualClock();
     const { pipeline, port } = createPipeline(clock.scheduler, { throttleInterval: 10 });
     pipeline.resume();
-    const seen = collect(from([1, 2, 3]).pipe(publishTo(pipeline, (n) => `n/${n}`, { qos: 1 })));
+    const target: PublishTarget = { publish: (t, m, o) => pipeline.publish(t, m, o) };
+    if (path === 'listener')
+      provideListenerPublish(target, (t, m, o, l) => pipeline.publishWithListener(t, m, o, l));
+    const seen = collect(from([1, 2, 3]).pipe(publishTo(target, (n) => `n/${n}`, { qos: 1 })));
     await clock.advance(100);
     expect(port.sent.map((s) => [s.topic, s.time])).toEqual([
       ['n/1', 0],
