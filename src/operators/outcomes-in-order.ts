@@ -56,18 +56,6 @@ class PendingPublish<T> implements SettlementListener {
  */
 export function outcomesInOrder<T>(
   start: StartPublish<T>,
-  errors: 'error',
-): OperatorFunction<T, PublishResult>;
-export function outcomesInOrder<T>(
-  start: StartPublish<T>,
-  errors: 'emit',
-): OperatorFunction<T, PublishOutcome<T>>;
-export function outcomesInOrder<T>(
-  start: StartPublish<T>,
-  errors: 'error' | 'emit',
-): OperatorFunction<T, PublishResult | PublishOutcome<T>>;
-export function outcomesInOrder<T>(
-  start: StartPublish<T>,
   errors: 'error' | 'emit',
 ): OperatorFunction<T, PublishResult | PublishOutcome<T>> {
   return (source) =>
