@@ -95,26 +95,16 @@ function rawVariant(
   };
 }
 
-function connectorVariant(broker: BenchBroker, qos: QoS, payload: Buffer, timeoutMs: number): Variant {
-  const drops = { count: 0 };
-  return {
-    drops,
-    name: 'connector, all fired, every promise awaited',
-    raw: false,
-    async run(n) {
-      const bench = await startConnector(broker.url);
-      try {
-        return await timed(() => connectorPublishRun(bench.connector, TOPIC, n, qos, payload, timeoutMs));
-      } finally {
-        drops.count += bench.drops();
-        await bench.close();
-      }
-    },
-  };
-}
+/** How a connector variant publishes its n messages (resolves with elapsed ms). */
+type ConnectorRun = typeof connectorPublishRun;
 
-/** The connector through the `publishTo` operator: one Observable of n messages, no promise per message. */
-function connectorPublishToVariant(
+/**
+ * The connector, publishing with `publishRun`: `connectorPublishRun` (every promise awaited) or
+ * `connectorPublishToRun` (the publishTo operator, no promise per message). Counts broker drops.
+ */
+function connectorVariant(
+  name: string,
+  publishRun: ConnectorRun,
   broker: BenchBroker,
   qos: QoS,
   payload: Buffer,
@@ -123,12 +113,12 @@ function connectorPublishToVariant(
   const drops = { count: 0 };
   return {
     drops,
-    name: 'connector, publishTo operator (no promise per message)',
+    name,
     raw: false,
     async run(n) {
       const bench = await startConnector(broker.url);
       try {
-        return await timed(() => connectorPublishToRun(bench.connector, TOPIC, n, qos, payload, timeoutMs));
+        return await timed(() => publishRun(bench.connector, TOPIC, n, qos, payload, timeoutMs));
       } finally {
         drops.count += bench.drops();
         await bench.close();
@@ -221,8 +211,22 @@ runScenario('1-publish', 'Publish throughput (throttleInterval 0)', async (ctx) 
             { kind: 'window', window },
             timeoutMs,
           ),
-          connectorVariant(broker, qos, payload, timeoutMs),
-          connectorPublishToVariant(broker, qos, payload, timeoutMs),
+          connectorVariant(
+            'connector, all fired, every promise awaited',
+            connectorPublishRun,
+            broker,
+            qos,
+            payload,
+            timeoutMs,
+          ),
+          connectorVariant(
+            'connector, publishTo operator (no promise per message)',
+            connectorPublishToRun,
+            broker,
+            qos,
+            payload,
+            timeoutMs,
+          ),
           ...(size === Math.min(...sizes) && !ctx.smoke
             ? [
                 connectorWindowedVariant(broker, qos, payload, window, timeoutMs),
