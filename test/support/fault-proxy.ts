@@ -62,6 +62,17 @@ export interface FaultProxy {
   close(): Promise<void>;
 }
 
+/** Options of {@link startFaultProxy}. */
+export interface FaultProxyOptions {
+  /** Port to listen on. Default: an ephemeral one. */
+  readonly port?: number;
+  /**
+   * Called for every connection accepted; the function it returns sees every chunk forwarded to that
+   * client, in order, as it is written (after any delay). E.g. `() => publishTap.connection()`.
+   */
+  readonly tapToClient?: () => (chunk: Buffer) => void;
+}
+
 interface Shared {
   stalled: boolean;
   delayMs: number;
@@ -80,7 +91,7 @@ class Lane {
     private readonly from: Socket,
     private readonly to: Socket,
     private readonly shared: Shared,
-    private readonly count: (bytes: number) => void,
+    private readonly forwarded: (chunk: Buffer) => void,
   ) {
     from.on('data', (chunk: Buffer) => {
       this.lastDue = Math.max(performance.now() + shared.delayMs, this.lastDue);
@@ -111,7 +122,7 @@ class Lane {
     const now = performance.now();
     while (this.queue.length > 0 && (this.queue[0] as { due: number }).due <= now) {
       const { chunk } = this.queue.shift() as { chunk: Buffer };
-      this.count(chunk.length);
+      this.forwarded(chunk);
       if (!this.to.write(chunk)) this.blocked = true;
     }
     this.flow();
@@ -144,7 +155,7 @@ interface Pair {
 export async function startFaultProxy(
   targetHost: string,
   targetPort: number,
-  options: { port?: number } = {},
+  options: FaultProxyOptions = {},
 ): Promise<FaultProxy> {
   const shared: Shared = { stalled: false, delayMs: 0 };
   let target = { host: targetHost, port: targetPort };
@@ -181,8 +192,12 @@ export async function startFaultProxy(
     const upstream = connect({ host: target.host, port: target.port, noDelay: true });
     let upstreamConnected = false;
     upstream.once('connect', () => (upstreamConnected = true));
-    const toTarget = new Lane(client, upstream, shared, (n) => (stats.bytesToTarget += n));
-    const toClient = new Lane(upstream, client, shared, (n) => (stats.bytesToClient += n));
+    const tap = options.tapToClient?.();
+    const toTarget = new Lane(client, upstream, shared, (chunk) => (stats.bytesToTarget += chunk.length));
+    const toClient = new Lane(upstream, client, shared, (chunk) => {
+      stats.bytesToClient += chunk.length;
+      tap?.(chunk);
+    });
     const pair: Pair = { client, upstream, lanes: [toTarget, toClient] };
     pairs.add(pair);
     stats.connections++;

@@ -6,12 +6,22 @@
 import { MqttConnector, type ConnectionState, type MqttConnectorOptions, type QoS } from '../../../src/index';
 import { startNatsCluster, type NatsCluster } from '../../support/nats-cluster';
 import type { NatsServer } from '../../support/nats';
+import { startFaultProxy, type FaultProxy } from '../../support/fault-proxy';
+import { PublishTap } from '../../support/publish-tap';
 import { SequenceTracker } from '../fault-helpers/sequence-tracker';
 
 /** Generous: after a kill NATS needs 1–25 s to elect new stream leaders (longest for the meta leader). */
 export const MOVE = { timeout: 60_000 } as const;
 /** How long messages may take to arrive (JetStream redelivers after its ack wait of 5 s). */
 export const ARRIVE_MS = 60_000;
+
+/** A proxy in front of one node that records what the node writes to the clients connected through it. */
+export interface TappedNode {
+  /** Connect here instead of to the node's own URL. */
+  readonly url: string;
+  /** Every PUBLISH the node wrote to those clients. */
+  readonly tap: PublishTap;
+}
 
 /** A numbered consumer: its connector and what it received. */
 export interface Consumer {
@@ -25,6 +35,7 @@ export interface Consumer {
 export class ClusterFixture {
   private current: NatsCluster | undefined;
   private readonly connectors: MqttConnector[] = [];
+  private readonly proxies: FaultProxy[] = [];
 
   /** Registers beforeAll / afterEach / afterAll hooks for the cluster. */
   install(): this {
@@ -33,6 +44,7 @@ export class ClusterFixture {
     }, 90_000);
     afterEach(async () => {
       await Promise.all(this.connectors.splice(0).map((c) => c.disconnect({ flush: false })));
+      await Promise.all(this.proxies.splice(0).map((proxy) => proxy.close()));
       // Every test leaves the cluster whole for the next one.
       for (const node of this.cluster.nodes) await node.start();
       await this.cluster.ready();
@@ -76,15 +88,42 @@ export class ClusterFixture {
     total: number,
     options: MqttConnectorOptions = {},
   ): Promise<Consumer> {
+    const consumer = await this.startConsumer(this.listFrom(node), topic, total, options);
+    expect(consumer.connector.state.broker).toBe(node.url);
+    return consumer;
+  }
+
+  /** Like {@link consumer}, but connected to `node` only, through `tapped` (see {@link tap}). */
+  async tappedConsumer(tapped: TappedNode, topic: string, total: number): Promise<Consumer> {
+    return this.startConsumer([tapped.url], topic, total, {});
+  }
+
+  /**
+   * A proxy in front of `node` (closed after the test) whose tap records every PUBLISH the node writes to
+   * the clients connected through it: a message missing at a subscriber and absent from the tap was never
+   * sent by the broker.
+   */
+  async tap(node: NatsServer): Promise<TappedNode> {
+    const tap = new PublishTap();
+    const proxy = await startFaultProxy('127.0.0.1', node.mqttPort, { tapToClient: () => tap.connection() });
+    this.proxies.push(proxy);
+    return { url: proxy.url, tap };
+  }
+
+  private async startConsumer(
+    brokers: string[],
+    topic: string,
+    total: number,
+    options: MqttConnectorOptions,
+  ): Promise<Consumer> {
     const tracker = new SequenceTracker(total);
     const errors: unknown[] = [];
-    const c = this.connector({ mqttBroker: this.listFrom(node), ...options });
+    const c = this.connector({ mqttBroker: brokers, ...options });
     c.subscribe(topic, { qos: 1, decode: 'string' }).subscribe({
       next: (m) => tracker.record(m.payload),
       error: (error: unknown) => errors.push(error),
     });
     expect(await c.connect()).toBe(true);
-    expect(c.state.broker).toBe(node.url);
     await c.whenSubscribed(topic);
     return { connector: c, tracker, errors };
   }

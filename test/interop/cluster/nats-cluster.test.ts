@@ -20,6 +20,7 @@ import type { ConnectorEvent, SubackEvent } from '../../../src/index';
 import { waitForState } from '../../../src/testing/wait-for-state';
 import { Recorded } from '../fault-helpers/recorded';
 import { SequenceTracker } from '../fault-helpers/sequence-tracker';
+import type { PublishTap } from '../../support/publish-tap';
 import {
   ARRIVE_MS,
   ClusterFixture,
@@ -35,13 +36,26 @@ import { PhasedStream } from './phased-stream';
 
 const fixture = new ClusterFixture().install();
 
+/**
+ * nats-server 2.9.10 itself loses a QoS 1 message now and then here: one to four of 200, in about one round
+ * in six with two busy CPU hogs beside it, rarer on a quiet machine — after it had PUBACKed the publisher,
+ * with no reconnect and no log line, and not redelivered within 20 s (4 × its ack wait). Raw MQTT.js
+ * subscribers lose the same way, and a tap on their sockets shows those messages were never written to
+ * them. So the sockets are tapped here, and what this test holds the connector to is: every message the
+ * broker put on a consumer's socket reached the application, with no duplicate; what the broker never
+ * sent is printed, and bounded so that a broken cluster cannot pass.
+ */
+const ARRIVE_IN_EXCHANGE_MS = 30_000; // 6 × nats' ack wait: anything redelivered has come by then
+const BROKER_LOSS_ALLOWED = 10; // of 200 per consumer (5 %); measured at most 4
+
 test('a publisher on node 1 and consumers on nodes 2 and 3 exchange QoS 1 messages both ways', async () => {
   const [n1, n2, n3] = fixture.nodes();
+  const [t1, t2, t3] = [await fixture.tap(n1), await fixture.tap(n2), await fixture.tap(n3)];
   const id = runId();
   const data = `cluster/${id}/data`;
-  const c2 = await fixture.consumer(n2, data, 200);
-  const c3 = await fixture.consumer(n3, data, 200);
-  const publisher = fixture.connector({ mqttBroker: [n1.url] });
+  const c2 = await fixture.tappedConsumer(t2, data, 200);
+  const c3 = await fixture.tappedConsumer(t3, data, 200);
+  const publisher = fixture.connector({ mqttBroker: [t1.url] });
   const replies = new SequenceTracker(100);
   publisher
     .subscribe(`cluster/${id}/reply`, { qos: 1, decode: 'string' })
@@ -51,23 +65,51 @@ test('a publisher on node 1 and consumers on nodes 2 and 3 exchange QoS 1 messag
   await untilRouted(publisher, data, [c2.tracker, c3.tracker]);
 
   await publishRange(publisher, data, 0, 200);
-  const [missingOnN2, missingOnN3] = await Promise.all(
-    [c2, c3].map((c) => missingAfter(c.tracker, range(0, 200), ARRIVE_MS)),
-  );
+  const [onN2, onN3] = await Promise.all([
+    lossesOf(c2.tracker, t2.tap, range(0, 200)),
+    lossesOf(c3.tracker, t3.tap, range(0, 200)),
+  ]);
   // Named, with the reconnects: a clean-session consumer that lost its connection misses what came meanwhile.
   expect({
-    n2: { missing: missingOnN2, reconnects: c2.connector.metrics().reconnects },
-    n3: { missing: missingOnN3, reconnects: c3.connector.metrics().reconnects },
-  }).toEqual({ n2: { missing: [], reconnects: 0 }, n3: { missing: [], reconnects: 0 } });
+    n2: { lostByTheClient: onN2.lostByTheClient, reconnects: c2.connector.metrics().reconnects },
+    n3: { lostByTheClient: onN3.lostByTheClient, reconnects: c3.connector.metrics().reconnects },
+  }).toEqual({ n2: { lostByTheClient: [], reconnects: 0 }, n3: { lostByTheClient: [], reconnects: 0 } });
+
   await untilRouted(c2.connector, `cluster/${id}/reply`, [replies]);
   await untilRouted(c3.connector, `cluster/${id}/reply`, [replies]);
   await Promise.all([
     publishRange(c2.connector, `cluster/${id}/reply`, 0, 50),
     publishRange(c3.connector, `cluster/${id}/reply`, 50, 100),
   ]);
-  await replies.whenComplete(ARRIVE_MS);
+  const onN1 = await lossesOf(replies, t1.tap, range(0, 100));
+  expect({ lostByTheClient: onN1.lostByTheClient, reconnects: publisher.metrics().reconnects }).toEqual({
+    lostByTheClient: [],
+    reconnects: 0,
+  });
+
+  const neverSent = { n1: onN1.neverSent, n2: onN2.neverSent, n3: onN3.neverSent };
+  if (Object.values(neverSent).some((numbers) => numbers.length > 0)) {
+    console.warn(
+      `nats-server acknowledged these QoS 1 messages but never sent them: ${JSON.stringify(neverSent)}`,
+    );
+  }
+  for (const numbers of Object.values(neverSent))
+    expect(numbers.length).toBeLessThanOrEqual(BROKER_LOSS_ALLOWED);
   for (const t of [c2.tracker, c3.tracker, replies]) expect(t.summary().duplicates).toBe(0);
-}, 90_000);
+}, 120_000);
+
+/** Which of `numbers` never reached `tracker`: split into those the broker sent (on the tap) and those it did not. */
+async function lossesOf(
+  tracker: SequenceTracker,
+  tap: PublishTap,
+  numbers: readonly number[],
+): Promise<{ lostByTheClient: number[]; neverSent: number[] }> {
+  const missing = await missingAfter(tracker, numbers, ARRIVE_IN_EXCHANGE_MS);
+  return {
+    lostByTheClient: missing.filter((n) => tap.has(String(n))),
+    neverSent: missing.filter((n) => !tap.has(String(n))),
+  };
+}
 
 const subacksOf = (topic: string) =>
   filter((e: ConnectorEvent): e is SubackEvent => e.type === 'suback' && e.filter === topic);
