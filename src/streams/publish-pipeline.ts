@@ -8,6 +8,7 @@
  */
 import { asyncScheduler, type SchedulerLike } from 'rxjs';
 import { type MqttConnectorError, TimeoutError } from '../connector/errors.js';
+import { FlushWait } from './flush-wait.js';
 import { HandOver } from './hand-over.js';
 import type { LaneHost, QueueLane } from './lanes.js';
 import { OfflineQueue } from './offline-queue.js';
@@ -53,7 +54,7 @@ export class PublishPipeline {
   private resumed = false;
   /** Set by close(): new publishes reject with it. */
   private closedWith: MqttConnectorError | undefined;
-  private flushDone: (() => void) | undefined;
+  private readonly flush = new FlushWait(() => this.isDrained());
 
   /** Observability hook: told of every publish that passed validation. */
   private readonly onAccepted: PublishPipelineOptions['onAccepted'];
@@ -77,7 +78,7 @@ export class PublishPipeline {
     });
     this.handOver = new HandOver(port, settings, this.log, () => {
       this.wakeBlocked();
-      this.checkFlush();
+      this.flush.check();
     });
     this.host = this.createHost();
     this.router = new LaneRouter(this.host, this.pacing);
@@ -143,7 +144,7 @@ export class PublishPipeline {
 
   /** Connected (and subscriptions restored): waiting publishes flow again, in order, still paced. */
   resume(): void {
-    if (this.closedWith && !this.flushDone) return;
+    if (this.closedWith && !this.flush.waiting) return;
     this.resumed = true;
     this.handOver.configure(this.port.currentConnAck());
     this.router.pumpAll();
@@ -156,7 +157,7 @@ export class PublishPipeline {
    */
   pause(): void {
     this.resumed = false;
-    this.endFlush(); // nothing can flow any more: a flush waiting for it ends
+    this.flush.end(); // nothing can flow any more: a flush waiting for it ends
   }
 
   /**
@@ -171,17 +172,8 @@ export class PublishPipeline {
    */
   async close(error: MqttConnectorError, options: CloseOptions = {}): Promise<void> {
     this.closedWith = error;
-    if (options.flush && !this.isDrained()) {
-      await new Promise<void>((resolve) => {
-        const previous = this.flushDone;
-        this.flushDone = () => {
-          previous?.();
-          resolve();
-        };
-      });
-    } else {
-      this.endFlush();
-    }
+    if (options.flush && !this.isDrained()) await this.flush.wait();
+    else this.flush.end();
     if (this.closedWith) this.failAll(this.closedWith);
   }
 
@@ -260,7 +252,7 @@ export class PublishPipeline {
         ),
       );
     }
-    this.checkFlush();
+    this.flush.check();
   }
 
   private removeWaiting(job: PublishJob): void {
@@ -272,16 +264,6 @@ export class PublishPipeline {
 
   private isDrained(): boolean {
     return this.queue.count === 0 && this.handOver.pending === 0;
-  }
-
-  private checkFlush(): void {
-    if (this.flushDone !== undefined && this.isDrained()) this.endFlush();
-  }
-
-  private endFlush(): void {
-    const done = this.flushDone;
-    this.flushDone = undefined;
-    done?.();
   }
 
   private failAll(error: MqttConnectorError): void {
