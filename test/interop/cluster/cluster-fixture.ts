@@ -36,6 +36,8 @@ export class ClusterFixture {
   private current: NatsCluster | undefined;
   private readonly connectors: MqttConnector[] = [];
   private readonly proxies: FaultProxy[] = [];
+  /** The node behind each tap's URL (for {@link nameOf}). */
+  private readonly tapped = new Map<string, NatsServer>();
 
   /** Registers beforeAll / afterEach / afterAll hooks for the cluster. */
   install(): this {
@@ -45,6 +47,7 @@ export class ClusterFixture {
     afterEach(async () => {
       await Promise.all(this.connectors.splice(0).map((c) => c.disconnect({ flush: false })));
       await Promise.all(this.proxies.splice(0).map((proxy) => proxy.close()));
+      this.tapped.clear();
       // Every test leaves the cluster whole for the next one.
       for (const node of this.cluster.nodes) await node.start();
       await this.cluster.ready();
@@ -93,9 +96,24 @@ export class ClusterFixture {
     return consumer;
   }
 
-  /** Like {@link consumer}, but connected to `node` only, through `tapped` (see {@link tap}). */
-  async tappedConsumer(tapped: TappedNode, topic: string, total: number): Promise<Consumer> {
-    return this.startConsumer([tapped.url], topic, total, {});
+  /**
+   * Like {@link consumer}, but through taps (see {@link tap}): one node only, or a broker list of taps
+   * (from {@link tapList}) that the consumer may move along.
+   */
+  async tappedConsumer(
+    tapped: TappedNode | readonly TappedNode[],
+    topic: string,
+    total: number,
+  ): Promise<Consumer> {
+    const list = Array.isArray(tapped) ? (tapped as readonly TappedNode[]) : [tapped as TappedNode];
+    const consumer = await this.startConsumer(
+      list.map((t) => t.url),
+      topic,
+      total,
+      {},
+    );
+    expect(consumer.connector.state.broker).toBe(list[0]?.url);
+    return consumer;
   }
 
   /**
@@ -107,7 +125,17 @@ export class ClusterFixture {
     const tap = new PublishTap();
     const proxy = await startFaultProxy('127.0.0.1', node.mqttPort, { tapToClient: () => tap.connection() });
     this.proxies.push(proxy);
+    this.tapped.set(proxy.url, node);
     return { url: proxy.url, tap };
+  }
+
+  /**
+   * New taps (proxies of their own) in front of `node` and then the other nodes, in cluster order: the
+   * broker list of ONE client, so that everything on these taps was written to that client.
+   */
+  async tapList(node: NatsServer): Promise<TappedNode[]> {
+    const order = [node, ...this.cluster.nodes.filter((other) => other !== node)];
+    return Promise.all(order.map((each) => this.tap(each)));
   }
 
   private async startConsumer(
@@ -128,9 +156,10 @@ export class ClusterFixture {
     return { connector: c, tracker, errors };
   }
 
-  /** The node's name for a URL (for logs). */
+  /** The node's name for a URL, the node's own or a tap's (for logs). */
   nameOf(url: string | undefined): string {
-    return this.cluster.nodes.find((node) => node.url === url)?.name ?? String(url);
+    const node = this.cluster.nodes.find((each) => each.url === url) ?? this.tapped.get(String(url));
+    return node?.name ?? String(url);
   }
 }
 
@@ -195,3 +224,46 @@ export const movedOff =
   (url: string) =>
   (s: ConnectionState): boolean =>
     s.status === 'connected' && s.broker !== url;
+
+/**
+ * nats-server 2.9.10 itself loses a QoS 1 message now and then in this cluster: one to four of 200, in
+ * about one round in six with two busy CPU hogs beside it, rarer on a quiet machine — after it had
+ * PUBACKed the publisher, with no reconnect and no log line, and not redelivered within 20 s (4 × its ack
+ * wait). Raw MQTT.js subscribers lose the same way, and a tap on their sockets shows those messages were
+ * never written to them. So tests of clean-session consumers tap their sockets and hold the connector to:
+ * every message the broker put on a consumer's socket reached the application; what the broker never sent
+ * is printed, and bounded by this so that a broken cluster cannot pass.
+ */
+export const BROKER_LOSS_ALLOWED = 10; // of 200 per consumer (5 %); measured at most 4
+
+/** What {@link lossesOf} found missing, split by whether the broker wrote it to the client's socket. */
+export interface Losses {
+  /** Written to the client's socket (seen on a tap) but never delivered to the application. */
+  readonly lostByTheClient: number[];
+  /** Never written to the client (acknowledged to the publisher, then lost by the broker). */
+  readonly neverSent: number[];
+}
+
+/**
+ * Waits up to `timeoutMs` until `tracker` has seen every one of `numbers`, then splits the missing ones
+ * by the taps of the client's connections (see {@link BROKER_LOSS_ALLOWED}).
+ */
+export async function lossesOf(
+  tracker: SequenceTracker,
+  taps: TappedNode | readonly TappedNode[],
+  numbers: readonly number[],
+  timeoutMs: number,
+): Promise<Losses> {
+  const list = Array.isArray(taps) ? (taps as readonly TappedNode[]) : [taps as TappedNode];
+  const missing = await missingAfter(tracker, numbers, timeoutMs);
+  const sent = (n: number) => list.some((t) => t.tap.has(String(n)));
+  return { lostByTheClient: missing.filter(sent), neverSent: missing.filter((n) => !sent(n)) };
+}
+
+/** Prints what the broker never sent (a `console.warn`), when anything; see {@link BROKER_LOSS_ALLOWED}. */
+export function warnNeverSent(neverSent: Readonly<Record<string, readonly number[]>>): void {
+  if (Object.values(neverSent).every((numbers) => numbers.length === 0)) return;
+  console.warn(
+    `nats-server acknowledged these QoS 1 messages but never sent them: ${JSON.stringify(neverSent)}`,
+  );
+}

@@ -20,10 +20,11 @@ import type { ConnectorEvent, SubackEvent } from '../../../src/index';
 import { waitForState } from '../../../src/testing/wait-for-state';
 import { Recorded } from '../fault-helpers/recorded';
 import { SequenceTracker } from '../fault-helpers/sequence-tracker';
-import type { PublishTap } from '../../support/publish-tap';
 import {
   ARRIVE_MS,
+  BROKER_LOSS_ALLOWED,
   ClusterFixture,
+  lossesOf,
   MOVE,
   missingAfter,
   movedOff,
@@ -31,22 +32,15 @@ import {
   range,
   runId,
   untilRouted,
+  warnNeverSent,
 } from './cluster-fixture';
 import { PhasedStream } from './phased-stream';
 
 const fixture = new ClusterFixture().install();
 
-/**
- * nats-server 2.9.10 itself loses a QoS 1 message now and then here: one to four of 200, in about one round
- * in six with two busy CPU hogs beside it, rarer on a quiet machine — after it had PUBACKed the publisher,
- * with no reconnect and no log line, and not redelivered within 20 s (4 × its ack wait). Raw MQTT.js
- * subscribers lose the same way, and a tap on their sockets shows those messages were never written to
- * them. So the sockets are tapped here, and what this test holds the connector to is: every message the
- * broker put on a consumer's socket reached the application, with no duplicate; what the broker never
- * sent is printed, and bounded so that a broken cluster cannot pass.
- */
+// Clean-session consumers are tapped: nats-server 2.9.10 loses a QoS 1 message now and then by itself
+// (BROKER_LOSS_ALLOWED in cluster-fixture.ts says how it was shown).
 const ARRIVE_IN_EXCHANGE_MS = 30_000; // 6 × nats' ack wait: anything redelivered has come by then
-const BROKER_LOSS_ALLOWED = 10; // of 200 per consumer (5 %); measured at most 4
 
 test('a publisher on node 1 and consumers on nodes 2 and 3 exchange QoS 1 messages both ways', async () => {
   const [n1, n2, n3] = fixture.nodes();
@@ -66,8 +60,8 @@ test('a publisher on node 1 and consumers on nodes 2 and 3 exchange QoS 1 messag
 
   await publishRange(publisher, data, 0, 200);
   const [onN2, onN3] = await Promise.all([
-    lossesOf(c2.tracker, t2.tap, range(0, 200)),
-    lossesOf(c3.tracker, t3.tap, range(0, 200)),
+    lossesOf(c2.tracker, t2, range(0, 200), ARRIVE_IN_EXCHANGE_MS),
+    lossesOf(c3.tracker, t3, range(0, 200), ARRIVE_IN_EXCHANGE_MS),
   ]);
   // Named, with the reconnects: a clean-session consumer that lost its connection misses what came meanwhile.
   expect({
@@ -81,35 +75,18 @@ test('a publisher on node 1 and consumers on nodes 2 and 3 exchange QoS 1 messag
     publishRange(c2.connector, `cluster/${id}/reply`, 0, 50),
     publishRange(c3.connector, `cluster/${id}/reply`, 50, 100),
   ]);
-  const onN1 = await lossesOf(replies, t1.tap, range(0, 100));
+  const onN1 = await lossesOf(replies, t1, range(0, 100), ARRIVE_IN_EXCHANGE_MS);
   expect({ lostByTheClient: onN1.lostByTheClient, reconnects: publisher.metrics().reconnects }).toEqual({
     lostByTheClient: [],
     reconnects: 0,
   });
 
   const neverSent = { n1: onN1.neverSent, n2: onN2.neverSent, n3: onN3.neverSent };
-  if (Object.values(neverSent).some((numbers) => numbers.length > 0)) {
-    console.warn(
-      `nats-server acknowledged these QoS 1 messages but never sent them: ${JSON.stringify(neverSent)}`,
-    );
-  }
+  warnNeverSent(neverSent);
   for (const numbers of Object.values(neverSent))
     expect(numbers.length).toBeLessThanOrEqual(BROKER_LOSS_ALLOWED);
   for (const t of [c2.tracker, c3.tracker, replies]) expect(t.summary().duplicates).toBe(0);
 }, 120_000);
-
-/** Which of `numbers` never reached `tracker`: split into those the broker sent (on the tap) and those it did not. */
-async function lossesOf(
-  tracker: SequenceTracker,
-  tap: PublishTap,
-  numbers: readonly number[],
-): Promise<{ lostByTheClient: number[]; neverSent: number[] }> {
-  const missing = await missingAfter(tracker, numbers, ARRIVE_IN_EXCHANGE_MS);
-  return {
-    lostByTheClient: missing.filter((n) => tap.has(String(n))),
-    neverSent: missing.filter((n) => !tap.has(String(n))),
-  };
-}
 
 const subacksOf = (topic: string) =>
   filter((e: ConnectorEvent): e is SubackEvent => e.type === 'suback' && e.filter === topic);
@@ -118,18 +95,26 @@ test('killing the node a clean-session consumer is on moves it to another node; 
   const [n1, n2, n3] = fixture.nodes();
   const data = `cluster/${runId()}/data`;
   const TOTAL = 400;
-  const mover = await fixture.consumer(n2, data, TOTAL);
+  // Each consumer through taps of its own (the mover: one per node of its list), publisher direct.
+  const moverTaps = await fixture.tapList(n2);
+  const stayerTap = await fixture.tap(n3);
+  const mover = await fixture.tappedConsumer(moverTaps, data, TOTAL);
   const subacks = new Recorded<SubackEvent>(mover.connector.events$.pipe(subacksOf(data)));
-  const stayer = await fixture.consumer(n3, data, TOTAL);
+  const stayer = await fixture.tappedConsumer(stayerTap, data, TOTAL);
   const publisher = fixture.connector({ mqttBroker: [n1.url] });
   expect(await publisher.connect()).toBe(true);
+  await untilRouted(publisher, data, [mover.tracker, stayer.tracker]);
   await publishRange(publisher, data, 0, 200);
-  await Promise.all([mover.tracker.whenSeen(0, 200, ARRIVE_MS), stayer.tracker.whenSeen(0, 200, ARRIVE_MS)]);
+  const before = await Promise.all([
+    lossesOf(mover.tracker, moverTaps, range(0, 200), ARRIVE_IN_EXCHANGE_MS),
+    lossesOf(stayer.tracker, stayerTap, range(0, 200), ARRIVE_IN_EXCHANGE_MS),
+  ]);
 
   const killedAt = Date.now();
   await n2.kill();
-  const moved = await waitForState(mover.connector, movedOff(n2.url), MOVE);
-  expect([n3.url, n1.url]).toContain(moved.broker);
+  const [onN2, onN3, onN1] = moverTaps.map((t) => t.url);
+  const moved = await waitForState(mover.connector, movedOff(onN2 as string), MOVE);
+  expect([onN3, onN1]).toContain(moved.broker);
   expect(moved.sessionPresent).toBe(false);
   // Restored on the new node by the connector itself (refusals on the way are retried by it).
   await mover.connector.whenSubscribed(data);
@@ -138,18 +123,32 @@ test('killing the node a clean-session consumer is on moves it to another node; 
   const movedInMs = Date.now() - killedAt;
   // After the move: published once the mover is connected again and subscribed.
   await publishRange(publisher, data, 200, TOTAL);
-  await Promise.all([
-    mover.tracker.whenSeen(200, TOTAL, ARRIVE_MS),
-    stayer.tracker.whenSeen(200, TOTAL, ARRIVE_MS),
+  const after = await Promise.all([
+    lossesOf(mover.tracker, moverTaps, range(200, TOTAL), ARRIVE_MS),
+    lossesOf(stayer.tracker, stayerTap, range(200, TOTAL), ARRIVE_MS),
   ]);
   subacks.stop();
   console.log(
     `nats cluster, clean session: moved from n2 to ${fixture.nameOf(moved.broker)} and subscribed again ${movedInMs} ms ` +
-      `after the SIGKILL (${refusals} refused SUBSCRIBEs retried by the connector); after the move ${TOTAL - 200}/${TOTAL - 200} arrived; ` +
-      `stayer on n3: ${stayer.tracker.unique}/${TOTAL}`,
+      `after the SIGKILL (${refusals} refused SUBSCRIBEs retried by the connector); after the move ` +
+      `${TOTAL - 200 - after[0].neverSent.length - after[0].lostByTheClient.length}/${TOTAL - 200} arrived; ` +
+      `stayer on n3: ${stayer.tracker.unique}/${TOTAL}; duplicates (QoS 1 allows them): mover ` +
+      `${mover.tracker.summary().duplicates}, stayer ${stayer.tracker.summary().duplicates}`,
   );
+  expect({
+    before: before.map((l) => l.lostByTheClient),
+    after: after.map((l) => l.lostByTheClient),
+  }).toEqual({ before: [[], []], after: [[], []] });
+  warnNeverSent({
+    moverBefore: before[0].neverSent,
+    stayerBefore: before[1].neverSent,
+    moverAfter: after[0].neverSent,
+    stayerAfter: after[1].neverSent,
+  });
+  for (const losses of [...before, ...after])
+    expect(losses.neverSent.length).toBeLessThanOrEqual(BROKER_LOSS_ALLOWED);
   expect(mover.connector.metrics().reconnects).toBeGreaterThanOrEqual(1);
-}, 120_000);
+}, 180_000);
 
 test('clean: false (session in JetStream): killing the consumer node moves it; every publish resolves and every message arrives, before, during and after the move', async () => {
   const [n1, , n3] = fixture.nodes();
