@@ -16,9 +16,18 @@ export type Completion = (error: unknown, ack: PublishAck | undefined) => void;
 /** The acknowledgement of every successful publish on MQTT 3.1.1 (shared: no object per ack). */
 const ACK_OK: PublishAck = Object.freeze({ reasonCode: 0 });
 
+/**
+ * A batch of QoS 1/2 acks is handed over at once when it holds at least 1/REFILL_SHARE of the
+ * publishes that were awaiting an ack (a quarter of a full window).
+ */
+const REFILL_SHARE = 4;
+
 /** Sends publishes through one MQTT.js client. */
 export interface PublishSender {
-  /** `MqttPort.publishCallback`: `done` runs exactly once, in a microtask, with an error or the ack. */
+  /**
+   * `MqttPort.publishCallback`: `done` runs exactly once, with an error or the ack: in a microtask, or
+   * (a QoS 1/2 ack) at once when it completes a quarter of the window (see {@link createPublishSender}).
+   */
   publish(topic: string, payload: Uint8Array, options: OutgoingPublishOptions, done: Completion): void;
   /**
    * The socket closed: fails the QoS 0 publishes whose write it left unfinished (see {@link
@@ -46,6 +55,8 @@ export function createPublishSender(client: MqttClient): PublishSender {
   const unfinishedWrites = new Set<Completion>();
   // The completion of the publish being handed to MQTT.js now, until its callback runs or it returns.
   let handing: Completion | undefined;
+  // QoS 1/2 publishes handed to MQTT.js whose callback has not run yet.
+  let awaitingAck = 0;
 
   function publish(
     topic: string,
@@ -59,14 +70,19 @@ export function createPublishSender(client: MqttClient): PublishSender {
       ? { qos, retain: options.retain, properties: toOutgoingProperties(options.properties) }
       : { qos, retain: options.retain };
     handing = done;
+    if (qos !== 0) awaitingAck++;
     // MQTT.js accepts any Uint8Array at run time; its types name only Buffer and string.
     client.publish(topic, payload as unknown as string, opts, (error, packet) => {
-      if (handing === done)
+      const inside = handing === done;
+      if (inside)
         handing = undefined; // finished inside client.publish
       else if (qos === 0 && !unfinishedWrites.delete(done)) return; // already failed: its socket closed
+      if (qos !== 0) awaitingAck--;
       if (error) return completeLater(done, toPublishError(error), undefined);
       const reasonCode = (packet as { reasonCode?: number } | undefined)?.reasonCode ?? 0;
       completeLater(done, undefined, reasonCode === 0 ? ACK_OK : { reasonCode });
+      // An ack read from the socket (never one inside a publish of ours: no re-entry into client.publish).
+      if (qos !== 0 && !inside && handing === undefined) handOverEarly();
     });
     if (handing === done) {
       handing = undefined;
@@ -89,21 +105,34 @@ export function createPublishSender(client: MqttClient): PublishSender {
   // its own (one writev per message). Completions are therefore handed to the pipeline together, in one
   // microtask after MQTT.js has handled the whole read: the publishes that refill the window then leave
   // in one write.
+  // Waiting for the whole read has its own cost: the window refills in waves, and a broker that answers
+  // a burst ack by ack (aedes) sits idle between them (QoS 2 ran at 0.8x the raw window pattern). So a
+  // batch of QoS 1/2 acks is also handed over at once when it frees a quarter of the window: the refill
+  // still leaves in one write of several publishes, and the broker never has less than 3/4 of the window.
+  // Measured A/B (64 B, all fired): aedes QoS 1 +27%, QoS 2 +17%; mosquitto QoS 1 +5%, QoS 2 -8% (still
+  // 1.1x raw).
   const pendingDone: Completion[] = [];
   const pendingError: unknown[] = [];
   const pendingAck: (PublishAck | undefined)[] = [];
   const flushCompletions = () => {
     // Settling can send more (and so queue more completions): take the current batch first.
     const count = pendingDone.length;
+    acksInBatch = 0;
     const dones = pendingDone.splice(0, count);
     const errors = pendingError.splice(0, count);
     const acks = pendingAck.splice(0, count);
     for (let i = 0; i < count; i++) (dones[i] as Completion)(errors[i], acks[i]);
   };
+  let acksInBatch = 0;
   function completeLater(done: Completion, error: unknown, ack: PublishAck | undefined): void {
     if (pendingDone.push(done) === 1) queueMicrotask(flushCompletions);
     pendingError.push(error);
     pendingAck.push(ack);
+  }
+  /** A QoS 1/2 ack joined the batch: hands the batch over now if it frees a quarter of the window. */
+  function handOverEarly(): void {
+    acksInBatch++;
+    if (acksInBatch * (REFILL_SHARE - 1) >= awaitingAck) flushCompletions();
   }
 
   return { publish, socketClosed };

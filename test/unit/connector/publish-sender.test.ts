@@ -1,7 +1,8 @@
 /**
  * The publish sender over a fake MQTT.js client: each completion runs exactly once; QoS 0 writes left
  * unfinished by a closing socket fail with PUBLISH_FAILED, and MQTT.js's late callbacks for them are
- * ignored; QoS 1/2 publishes are left to MQTT.js's store.
+ * ignored; QoS 1/2 publishes are left to MQTT.js's store; completions are batched to the end of a read,
+ * except a batch of QoS 1/2 acks that frees a quarter of the window.
  */
 import type { MqttClient } from 'mqtt';
 import { createPublishSender } from '../../../src/connector/publish-sender';
@@ -89,6 +90,40 @@ describe('publish sender', () => {
     await microtasks();
     expect(one.calls).toEqual([{ error: undefined, ack: { reasonCode: 0x10 } }]);
     expect(two.calls).toEqual([{ error: undefined, ack: { reasonCode: 0 } }]);
+  });
+
+  it('hands a batch of QoS 1/2 acks over at once when it frees a quarter of the window, in order', async () => {
+    const { client, held } = fakeClient(() => false);
+    const sender = createPublishSender(client);
+    const order: number[] = [];
+    for (let i = 0; i < 8; i++) {
+      sender.publish('t', payload, { qos: i % 2 === 0 ? 1 : 2, retain: false }, () => void order.push(i));
+    }
+    held[0]?.(null, {}); // 1 of 8 back: waits for the rest of the read
+    expect(order).toEqual([]);
+    held[1]?.(null, {}); // 2 back, 6 still awaited: a quarter of the window, handed over now
+    expect(order).toEqual([0, 1]);
+    held[2]?.(null, {});
+    expect(order).toEqual([0, 1]);
+    await microtasks(); // the rest of the batch goes at the end of the read, as before
+    expect(order).toEqual([0, 1, 2]);
+    for (const callback of held.slice(3)) callback(null, {});
+    await microtasks();
+    expect(order).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+  });
+
+  it('keeps QoS 0 completions and errors for the end of the read', async () => {
+    const { client, held } = fakeClient(() => false);
+    const sender = createPublishSender(client);
+    const calls: string[] = [];
+    const code = (error: unknown) => (error as { code?: string } | undefined)?.code ?? 'ok';
+    sender.publish('t', payload, { qos: 0, retain: false }, (error) => void calls.push(`0 ${code(error)}`));
+    sender.publish('t', payload, { qos: 1, retain: false }, (error) => void calls.push(`1 ${code(error)}`));
+    held[0]?.(null, {});
+    held[1]?.(new Error('Connection closed'));
+    expect(calls).toEqual([]);
+    await microtasks();
+    expect(calls).toEqual(['0 ok', '1 CLOSED']);
   });
 
   it('maps an error MQTT.js reports inside client.publish, once, without tracking the write', async () => {
