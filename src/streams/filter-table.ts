@@ -18,13 +18,11 @@ import { isList, slotItems, slotWith, slotWithout } from './arrays.js';
 import type { Dispatcher } from './dispatch.js';
 import { FilterEntry, Observer, Route, type ObserverOwner, type ObserverSettings } from './filter-entry.js';
 import type { RetainedCache } from './retained-cache.js';
+import { SubscriptionIds } from './subscription-ids.js';
 import { settleWaiters, type SubscriptionSync } from './subscription-sync.js';
 import { filterLevels, type ParsedFilter } from './topic-filter.js';
 import { matchesLevels } from './topic-match.js';
 import type { TopicTrie } from './topic-trie.js';
-
-/** Largest MQTT 5 Subscription Identifier. */
-const MAX_SUBSCRIPTION_ID = 268_435_455;
 
 /** What the table works with. */
 export interface FilterTableDeps {
@@ -34,6 +32,8 @@ export interface FilterTableDeps {
   readonly sync: SubscriptionSync;
   readonly scheduler: SchedulerLike;
   readonly errors: Subject<MqttConnectorError>;
+  /** The first Subscription Identifier to hand out (tests); default random. */
+  readonly firstId?: number;
   log(level: LogLevel, message: string, context: Record<string, unknown>): void;
 }
 
@@ -45,16 +45,15 @@ export class FilterTable implements ObserverOwner {
   observerCount = 0;
   private readonly leaving = new Set<FilterEntry>();
   private closed = false;
-  /**
-   * The next Subscription Identifier. Starts at a random value, so that a new process resuming the
-   * session of an earlier one rarely reuses an identifier that one gave another filter.
-   */
-  private nextId = 1 + Math.floor(Math.random() * (MAX_SUBSCRIPTION_ID >> 1));
+  /** The Subscription Identifiers of the entries. */
+  private readonly ids: SubscriptionIds;
   /** Entries with a `$share/` or `$queue/` prefix, per route filter. */
   private readonly sharedRoutes = new Map<string, number>();
   private warnedSameRoute = false;
 
-  constructor(private readonly deps: FilterTableDeps) {}
+  constructor(private readonly deps: FilterTableDeps) {
+    this.ids = new SubscriptionIds(() => [...this.entries.values()].map((entry) => entry.id), deps.firstId);
+  }
 
   /** A subscriber arrived: joins (or creates) the entry of its broker filter. Undefined when it was refused. */
   attach(
@@ -71,8 +70,7 @@ export class FilterTable implements ObserverOwner {
     // The broker holds this subscription already (or was asked for it on this connection).
     let held = false;
     if (entry === undefined) {
-      entry = new FilterEntry(parsed.brokerFilter, settings, this.nextId);
-      this.nextId = this.nextId >= MAX_SUBSCRIPTION_ID ? 1 : this.nextId + 1;
+      entry = new FilterEntry(parsed.brokerFilter, settings, this.ids.take());
       this.entries.set(entry.filter, entry);
     } else {
       held = entry.sentQos !== undefined || entry.ackedQos !== undefined;
@@ -244,6 +242,7 @@ export class FilterTable implements ObserverOwner {
     entry.removed = true;
     this.cancelLeave(entry);
     this.entries.delete(entry.filter);
+    this.ids.release(entry.id);
     const parsed = parsedOf(entry);
     if (parsed?.shareGroup !== undefined) this.noteShared(parsed, -1);
     const { trie, retained } = this.deps;

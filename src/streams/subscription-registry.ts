@@ -43,6 +43,8 @@ export interface SubscriptionRegistryOptions {
    * SUBSCRIBE_REFUSED. Default 20 (about 7.5 minutes); -1 = no limit; 0 = give up at the first refusal.
    */
   maxRestoreAttempts?: number;
+  /** The first MQTT 5 Subscription Identifier to hand out (for tests of the wrap-around). Default random. */
+  firstSubscriptionId?: number;
 }
 
 /** Counters for metrics and tests. */
@@ -141,6 +143,7 @@ export class SubscriptionRegistry {
       scheduler: options.scheduler ?? asyncScheduler,
       errors: this.errors,
       log: this.log,
+      firstId: options.firstSubscriptionId,
     });
     this.portSubscription.add(port.incoming$.subscribe((publish) => this.dispatchSafely(publish)));
     this.portSubscription.add(port.connectionLost$.subscribe(() => this.sync.onConnectionLost()));

@@ -34,6 +34,17 @@ describe('with subscription identifiers (MQTT 5)', () => {
     }
   });
 
+  it('wraps from the largest identifier to 1 and keeps routing each filter its own copies', async () => {
+    const { port, registry } = await setup({ firstSubscriptionId: 268_435_455 }, V5);
+    const last = collect(registry.observe('a/+'));
+    const wrapped = collect(registry.observe('a/#'));
+    await settle();
+    expect(identifiers(port)).toEqual({ 'a/+': 268_435_455, 'a/#': 1 });
+    port.deliver('a/b', 'to the wrapped one', { properties: { subscriptionIdentifier: 1 } });
+    expect(payloads(wrapped.values)).toEqual(['to the wrapped one']);
+    expect(last.values).toEqual([]);
+  });
+
   it('$share/g/F and F: each copy reaches only the observers of the subscription it was sent for', async () => {
     const { port, registry } = await setup({}, V5);
     const shared = collect(registry.observe('$share/g/jobs/+id'));
