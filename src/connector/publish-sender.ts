@@ -73,16 +73,16 @@ export function createPublishSender(client: MqttClient): PublishSender {
     if (qos !== 0) awaitingAck++;
     // MQTT.js accepts any Uint8Array at run time; its types name only Buffer and string.
     client.publish(topic, payload as unknown as string, opts, (error, packet) => {
-      const inside = handing === done;
-      if (inside)
+      // Inside a client.publish of ours (this one's or another's): settling now would re-enter it.
+      const duringPublish = handing !== undefined;
+      if (handing === done)
         handing = undefined; // finished inside client.publish
       else if (qos === 0 && !unfinishedWrites.delete(done)) return; // already failed: its socket closed
       if (qos !== 0) awaitingAck--;
       if (error) return completeLater(done, toPublishError(error), undefined);
       const reasonCode = (packet as { reasonCode?: number } | undefined)?.reasonCode ?? 0;
       completeLater(done, undefined, reasonCode === 0 ? ACK_OK : { reasonCode });
-      // An ack read from the socket (never one inside a publish of ours: no re-entry into client.publish).
-      if (qos !== 0 && !inside && handing === undefined) handOverEarly();
+      if (qos !== 0 && !duringPublish) handOverEarly();
     });
     if (handing === done) {
       handing = undefined;
@@ -109,11 +109,13 @@ export function createPublishSender(client: MqttClient): PublishSender {
   // a burst ack by ack (aedes) sits idle between them (QoS 2 ran at 0.8x the raw window pattern). So a
   // batch of QoS 1/2 acks is also handed over at once when it frees a quarter of the window: the refill
   // still leaves in one write of several publishes, and the broker never has less than 3/4 of the window.
-  // Measured A/B (64 B, all fired): aedes QoS 1 +27%, QoS 2 +17%; mosquitto QoS 1 +5%, QoS 2 -8% (still
-  // 1.1x raw).
+  // Measured A/B (64 B, all fired): aedes QoS 1 +27%, QoS 2 +22%; mosquitto QoS 1 -2%, QoS 2 -9% (still
+  // 1.16x raw); bench/ANALYSIS.md, "Refilling the window".
   const pendingDone: Completion[] = [];
   const pendingError: unknown[] = [];
   const pendingAck: (PublishAck | undefined)[] = [];
+  // QoS 1/2 acks read from the socket in the current batch.
+  let acksInBatch = 0;
   const flushCompletions = () => {
     // Settling can send more (and so queue more completions): take the current batch first.
     const count = pendingDone.length;
@@ -123,7 +125,6 @@ export function createPublishSender(client: MqttClient): PublishSender {
     const acks = pendingAck.splice(0, count);
     for (let i = 0; i < count; i++) (dones[i] as Completion)(errors[i], acks[i]);
   };
-  let acksInBatch = 0;
   function completeLater(done: Completion, error: unknown, ack: PublishAck | undefined): void {
     if (pendingDone.push(done) === 1) queueMicrotask(flushCompletions);
     pendingError.push(error);

@@ -112,6 +112,16 @@ describe('publish sender', () => {
     expect(order).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
   });
 
+  it('never settles from inside client.publish, not even a QoS 1 ack that would free the window', async () => {
+    const { client } = fakeClient(() => true);
+    const sender = createPublishSender(client);
+    const a = recorder();
+    sender.publish('t', payload, { qos: 1, retain: false }, a.done);
+    expect(a.calls).toEqual([]);
+    await microtasks();
+    expect(a.calls).toEqual([{ error: undefined, ack: { reasonCode: 0 } }]);
+  });
+
   it('keeps QoS 0 completions and errors for the end of the read', async () => {
     const { client, held } = fakeClient(() => false);
     const sender = createPublishSender(client);
