@@ -5,7 +5,8 @@ import type { LogCallback, LogEntry, LogLevel } from './types.js';
 
 const LEVEL_RANK: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
 const SECRET_KEY = /pass|secret|token|auth|credential|cookie|private|^key$/i;
-const REDACTED = '[redacted]';
+/** What a secret is replaced with in anything logged. @internal */
+export const REDACTED = '[redacted]';
 
 /** True when `level` is one of the known {@link LogLevel}s. */
 export function isLogLevel(level: unknown): level is LogLevel {

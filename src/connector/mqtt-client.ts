@@ -15,6 +15,7 @@ import { ClosedError, type MqttConnectorError } from './errors.js';
 import type { Logger } from './logger.js';
 import type { ResolvedOptions } from './options.js';
 import { buildMqttOptions, resolveCredentials } from './mqtt-options.js';
+import { configureMqttLog } from './mqtt-debug-log.js';
 import { toIncomingPublish } from './packets.js';
 import { guardAgainstPoisonMessages } from './poison-guard.js';
 import { createPublishSender } from './publish-sender.js';
@@ -53,6 +54,7 @@ interface MqttClientInternals {
 export function createMqttClient(options: ResolvedOptions, logger: Logger): MqttClientHandle {
   const clientOptions: IClientOptions = buildMqttOptions(options);
   const client: MqttClient = mqtt.connect(clientOptions);
+  configureMqttLog(client);
   const internals = client as unknown as MqttClientInternals;
   const stores = new SessionStores(options.clean);
   const sender = createPublishSender(client);
