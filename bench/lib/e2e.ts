@@ -128,7 +128,10 @@ function result(
 export interface E2eSides {
   readonly publisher: 'raw' | 'connector';
   readonly subscriber: 'raw' | 'connector';
-  /** Raw publisher: callbacks outstanding at most (`'all'`: everything fired at once). Default 100. */
+  /**
+   * Callbacks (raw) or promises (connector) the publisher keeps outstanding at most; `'all'`: everything
+   * fired at once. Default: 100 for raw, `'all'` for the connector (every promise awaited).
+   */
   readonly window?: number | 'all';
   /** The connector class for the connector sides (another source tree's: bench/tools/ab.ts). */
   readonly Connector?: ConnectorClass;
@@ -213,6 +216,32 @@ function rawPublishAll(
   });
 }
 
+/** The connector publishing `messages` with at most `window` promises outstanding (the expert's way). */
+function connectorPublishWindowed(
+  connector: BenchConnector['connector'],
+  topic: string,
+  qos: QoS,
+  messages: readonly Buffer[],
+  window: number,
+): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const n = messages.length;
+    let sent = 0;
+    let done = 0;
+    const settled = () => {
+      done++;
+      if (done === n) resolve();
+      else next();
+    };
+    const next = () => {
+      while (sent < n && sent - done < window) {
+        connector.publish(topic, messages[sent++] as Buffer, { qos }).then(settled, reject);
+      }
+    };
+    next();
+  });
+}
+
 /** One end-to-end run with the given publisher and subscriber; never leaves a client open. */
 export async function e2eRun(
   broker: BenchBroker,
@@ -240,8 +269,11 @@ export async function e2eRun(
       closers.push(() => bench.close());
       pubConnector = bench;
       pubDrops = () => bench.drops();
+      const window = sides.window ?? 'all';
       publish = () =>
-        Promise.all(messages.map((payload) => bench.connector.publish(topic, payload, { qos })));
+        window === 'all'
+          ? Promise.all(messages.map((payload) => bench.connector.publish(topic, payload, { qos })))
+          : connectorPublishWindowed(bench.connector, topic, qos, messages, window);
     }
     teardown = sides.setup?.(pubConnector, sub.connector);
     let publishError: string | undefined;

@@ -13,7 +13,7 @@ import { rotate } from '../lib/timing.js';
 
 interface Variant {
   readonly name: string;
-  /** raw → raw (the references), connector → connector (the target), or one of each (diagnosis). */
+  /** raw → raw (the references), connector → connector (the target), or a diagnosis row ('mixed'). */
   readonly kind: 'raw' | 'connector' | 'mixed';
   run(messages: readonly Buffer[]): Promise<E2eResult>;
 }
@@ -46,6 +46,21 @@ runScenario('2-e2e', 'End-to-end throughput (publisher → broker → subscriber
           kind: 'raw',
           run: (m) => rawE2e(broker, topic, qos, m, window, limits),
         },
+        ...(qos === 0
+          ? [
+              // Diagnosis: the publisher's pattern, not the layer (see the publish scenario's windowed row).
+              {
+                name: `connector, at most ${window} promises outstanding → connector (diagnosis)`,
+                kind: 'mixed' as const,
+                run: (m: readonly Buffer[]) =>
+                  e2eRun(broker, topic, qos, m, limits, {
+                    publisher: 'connector',
+                    subscriber: 'connector',
+                    window,
+                  }),
+              },
+            ]
+          : []),
         ...(qos === 1
           ? [
               {
@@ -163,7 +178,10 @@ runScenario('2-e2e', 'End-to-end throughput (publisher → broker → subscriber
       `fresh connections per run, one discarded warm-up (n/5) per variant, ${reps} reps in rotating order. ` +
       `Rate = unique received / (last receive − first publish). A run ends when all arrived, ${limits.idleMs} ms ` +
       `after the publisher finished with nothing new ("idle"), or at ${limits.capMs / 1000} s ("cap"). The connector ` +
-      `subscribes with decode 'binary' (raw bytes, like MQTT.js's Buffer) and publishes with throttleInterval 0. ` +
+      `subscribes with decode 'binary' (raw bytes, like MQTT.js's Buffer) and publishes with throttleInterval 0, ` +
+      `firing every message at once and awaiting every promise (rows marked "diagnosis" change one side: the ` +
+      `connector publisher keeping at most W promises outstanding, as the raw publisher keeps W callbacks, or a ` +
+      `raw client on one end). ` +
       `"CPU / GC" = this process's CPU time and garbage-collection time per message received (publisher and ` +
       `subscriber both run in it). All sockets TCP_NODELAY; aedes with stock limits, mosquitto with max_inflight_messages 0 and max_queued_messages 0.`,
     columns: [
