@@ -47,8 +47,8 @@ export function configureMqttLog(client: MqttClient): void {
     client.log = skipLine;
     return;
   }
-  const write = log as (...args: unknown[]) => void;
-  client.log = (...args: unknown[]) => write(...args.map(withoutSecrets));
+  // Called as MQTT.js calls it, with the client as `this`.
+  client.log = (...args: unknown[]) => Reflect.apply(log, client, args.map(withoutSecrets));
 }
 
 /** A CONNECT or AUTH packet as a copy with its password and authentication data redacted; else as is. */

@@ -55,7 +55,13 @@ describe('configureMqttLog', () => {
 
   it("keeps a log given through MQTT.js's options, and takes the password out of its packets", () => {
     const calls: unknown[][] = [];
-    const c = client({ log: (...args: unknown[]) => calls.push(args) });
+    const thisValues: unknown[] = [];
+    const c = client({
+      log(this: unknown, ...args: unknown[]) {
+        thisValues.push(this);
+        calls.push(args);
+      },
+    });
     configureMqttLog(c);
     calls.length = 0; // the constructor's own lines
     const format = 'line %s';
@@ -66,6 +72,7 @@ describe('configureMqttLog', () => {
     expect(calls[0]?.[1]).toBe(plain); // anything but CONNECT / AUTH passes untouched
     expect(calls[1]?.[1]).toEqual({ ...connectPacket, password: '[redacted]' });
     expect(connectPacket.password).toBe('S3cret-pw'); // the packet MQTT.js sends is not touched
+    expect(thisValues.every((value) => value === c)).toBe(true); // called as MQTT.js calls it
   });
 });
 
