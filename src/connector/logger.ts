@@ -8,6 +8,11 @@ const SECRET_KEY = /pass|secret|token|auth|credential|cookie|private|^key$/i;
 /** What a secret is replaced with in anything logged. @internal */
 export const REDACTED = '[redacted]';
 
+/** True when a field named `key` holds a secret (a password, token, key, authentication data, ...). @internal */
+export function isSecretKey(key: string): boolean {
+  return SECRET_KEY.test(key);
+}
+
 /** True when `level` is one of the known {@link LogLevel}s. */
 export function isLogLevel(level: unknown): level is LogLevel {
   return typeof level === 'string' && level in LEVEL_RANK;
@@ -76,7 +81,7 @@ export class Logger {
       setOwnProperty(
         out,
         key,
-        SECRET_KEY.test(key) && value !== undefined ? REDACTED : this.redactValue(value, depth + 1),
+        isSecretKey(key) && value !== undefined ? REDACTED : this.redactValue(value, depth + 1),
       );
     }
     return out;

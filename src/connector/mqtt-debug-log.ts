@@ -11,23 +11,17 @@
  * before `new MqttConnector`) still appears in full.
  *
  * When the log is on, MQTT.js writes each packet it sends, the CONNECT packet with its password
- * included; those lines get the password (and MQTT 5 authentication data) replaced.
+ * included; those lines get every secret-named field redacted, by the same rule as the connector's own
+ * log entries.
  *
  * @internal
  */
 import type { MqttClient } from 'mqtt';
-import { REDACTED } from './logger.js';
+import { isSecretKey, REDACTED } from './logger.js';
 
 /** MQTT.js's default `log` is a `debug` instance, whose `enabled` says whether its namespace is on. */
 interface DebugInstance {
   readonly enabled?: unknown;
-}
-
-/** The fields of a packet that can carry a secret. */
-interface PacketWithSecrets {
-  readonly cmd?: unknown;
-  readonly password?: unknown;
-  readonly properties?: { readonly authenticationData?: unknown };
 }
 
 function skipLine(): void {
@@ -51,17 +45,27 @@ export function configureMqttLog(client: MqttClient): void {
   client.log = (...args: unknown[]) => Reflect.apply(log, client, args.map(withoutSecrets));
 }
 
-/** A CONNECT or AUTH packet as a copy with its password and authentication data redacted; else as is. */
+/**
+ * A packet (an object with a `cmd`) with every field that names a secret redacted, at its top level and in
+ * its `properties`, by the rule the connector's own log entries follow ({@link isSecretKey}): the CONNECT
+ * password, MQTT 5 authentication data. A copy when something was redacted; anything else as it is.
+ */
 export function withoutSecrets(value: unknown): unknown {
-  if (typeof value !== 'object' || value === null) return value;
-  const packet = value as PacketWithSecrets;
-  if (packet.cmd !== 'connect' && packet.cmd !== 'auth') return value;
+  if (typeof value !== 'object' || value === null || !('cmd' in value)) return value;
+  const packet = redactFields(value as Record<string, unknown>);
   const properties = packet.properties;
-  return {
-    ...packet,
-    ...(packet.password === undefined ? {} : { password: REDACTED }),
-    ...(properties?.authenticationData === undefined
-      ? {}
-      : { properties: { ...properties, authenticationData: REDACTED } }),
-  };
+  if (typeof properties !== 'object' || properties === null) return packet;
+  const safe = redactFields(properties as Record<string, unknown>);
+  return safe === properties ? packet : { ...packet, properties: safe };
+}
+
+/** `record` with its secret-named fields that hold a value redacted: a copy, or `record` when none do. */
+function redactFields(record: Record<string, unknown>): Record<string, unknown> {
+  let copy: Record<string, unknown> | undefined;
+  for (const key of Object.keys(record)) {
+    if (record[key] === undefined || !isSecretKey(key)) continue;
+    copy ??= { ...record };
+    copy[key] = REDACTED;
+  }
+  return copy ?? record;
 }

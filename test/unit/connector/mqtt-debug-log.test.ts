@@ -5,6 +5,7 @@
  */
 import createDebug from 'debug';
 import mqtt, { type MqttClient } from 'mqtt';
+import { isSecretKey } from '../../../src/connector/logger';
 import { configureMqttLog, withoutSecrets } from '../../../src/connector/mqtt-debug-log';
 
 describe('configureMqttLog', () => {
@@ -77,19 +78,24 @@ describe('configureMqttLog', () => {
 });
 
 describe('withoutSecrets', () => {
-  it('redacts the password and authentication data of CONNECT and AUTH packets, as copies', () => {
+  it('redacts the secret-named fields of a packet and its properties, as copies', () => {
     const password = new Uint8Array([1, 2, 3]);
     const connect = {
       cmd: 'connect',
+      clientId: 'c1',
+      username: 'alice',
       password,
-      properties: { authenticationMethod: 'SCRAM', authenticationData: Buffer.from('proof') },
+      properties: { sessionExpiryInterval: 60, authenticationData: Buffer.from('proof') },
     };
     expect(withoutSecrets(connect)).toEqual({
       cmd: 'connect',
+      clientId: 'c1',
+      username: 'alice',
       password: '[redacted]',
-      properties: { authenticationMethod: 'SCRAM', authenticationData: '[redacted]' },
+      properties: { sessionExpiryInterval: 60, authenticationData: '[redacted]' },
     });
-    expect(connect.password).toBe(password);
+    expect(connect.password).toBe(password); // the packet itself is untouched
+    expect(connect.properties.authenticationData).toEqual(Buffer.from('proof'));
     const auth = { cmd: 'auth', reasonCode: 0x18, properties: { authenticationData: Buffer.from('x') } };
     expect(withoutSecrets(auth)).toEqual({
       cmd: 'auth',
@@ -98,10 +104,27 @@ describe('withoutSecrets', () => {
     });
   });
 
+  it("follows the rule of the connector's own log entries (isSecretKey)", () => {
+    for (const key of ['password', 'authenticationData', 'authenticationMethod', 'token']) {
+      expect(isSecretKey(key)).toBe(true);
+      expect(withoutSecrets({ cmd: 'connect', [key]: 'value' })).toEqual({
+        cmd: 'connect',
+        [key]: '[redacted]',
+      });
+    }
+  });
+
   it('leaves other values and packets without secrets as they are', () => {
-    const publish = { cmd: 'publish', topic: 't', payload: Buffer.from('p') };
+    const publish = {
+      cmd: 'publish',
+      topic: 't',
+      payload: Buffer.from('p'),
+      properties: { contentType: 'x' },
+    };
     expect(withoutSecrets(publish)).toBe(publish);
-    expect(withoutSecrets({ cmd: 'connect', clientId: 'c' })).toEqual({ cmd: 'connect', clientId: 'c' });
-    for (const value of ['s', 1, null, undefined, [1]]) expect(withoutSecrets(value)).toBe(value);
+    const connect = { cmd: 'connect', clientId: 'c', password: undefined };
+    expect(withoutSecrets(connect)).toBe(connect);
+    const notPacket = { password: 'p' }; // only packets (objects with a cmd) are MQTT.js's to log
+    for (const value of ['s', 1, null, undefined, [1], notPacket]) expect(withoutSecrets(value)).toBe(value);
   });
 });
