@@ -85,9 +85,36 @@ export async function connectorPublishRun(
 }
 
 /**
- * Like {@link connectorPublishRun}, but the caller keeps at most `window` publish promises outstanding
- * (the next publish starts when one settles), as the expert raw pattern does with callbacks.
+ * Publishes `n` messages, the i-th `payloadAt(i)`, keeping at most `window` publish promises outstanding
+ * (the next publish starts when one settles), as the expert raw pattern does with callbacks. Resolves when
+ * all settled; rejects with the first failure.
  */
+export function publishWindowed(
+  connector: MqttConnector,
+  topic: string,
+  qos: QoS,
+  n: number,
+  payloadAt: (index: number) => Uint8Array,
+  window: number,
+): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    let sent = 0;
+    let done = 0;
+    const settled = () => {
+      done++;
+      if (done === n) resolve();
+      else next();
+    };
+    const next = () => {
+      while (sent < n && sent - done < window) {
+        connector.publish(topic, payloadAt(sent++), { qos }).then(settled, reject);
+      }
+    };
+    next();
+  });
+}
+
+/** Like {@link connectorPublishRun}, but with at most `window` promises outstanding ({@link publishWindowed}). */
 export async function connectorWindowedRun(
   connector: MqttConnector,
   topic: string,
@@ -98,22 +125,7 @@ export async function connectorWindowedRun(
   timeoutMs: number,
 ): Promise<number> {
   const start = performance.now();
-  const all = new Promise<void>((resolve, reject) => {
-    let sent = 0;
-    let done = 0;
-    const settled = () => {
-      done++;
-      if (done === n) resolve();
-      else next();
-    };
-    const next = () => {
-      while (sent < n && sent - done < window) {
-        sent++;
-        connector.publish(topic, payload, { qos }).then(settled, reject);
-      }
-    };
-    next();
-  });
+  const all = publishWindowed(connector, topic, qos, n, () => payload, window);
   await withTimeout(all, timeoutMs, 'connector windowed run timed out');
   await fence(connector, topic, timeoutMs);
   return performance.now() - start;

@@ -6,7 +6,7 @@ import type { MqttClient } from 'mqtt';
 import type { QoS } from '../../src/connector/types.js';
 import type { BenchBroker } from './brokers.js';
 import { measureCost, type RunCost } from './cost.js';
-import { type BenchConnector, type ConnectorClass, startConnector } from './connector.js';
+import { type BenchConnector, type ConnectorClass, publishWindowed, startConnector } from './connector.js';
 import { connectRaw, endRaw } from './raw.js';
 import { sleep, withTimeout } from './timing.js';
 
@@ -216,32 +216,6 @@ function rawPublishAll(
   });
 }
 
-/** The connector publishing `messages` with at most `window` promises outstanding (the expert's way). */
-function connectorPublishWindowed(
-  connector: BenchConnector['connector'],
-  topic: string,
-  qos: QoS,
-  messages: readonly Buffer[],
-  window: number,
-): Promise<void> {
-  return new Promise<void>((resolve, reject) => {
-    const n = messages.length;
-    let sent = 0;
-    let done = 0;
-    const settled = () => {
-      done++;
-      if (done === n) resolve();
-      else next();
-    };
-    const next = () => {
-      while (sent < n && sent - done < window) {
-        connector.publish(topic, messages[sent++] as Buffer, { qos }).then(settled, reject);
-      }
-    };
-    next();
-  });
-}
-
 /** One end-to-end run with the given publisher and subscriber; never leaves a client open. */
 export async function e2eRun(
   broker: BenchBroker,
@@ -273,7 +247,14 @@ export async function e2eRun(
       publish = () =>
         window === 'all'
           ? Promise.all(messages.map((payload) => bench.connector.publish(topic, payload, { qos })))
-          : connectorPublishWindowed(bench.connector, topic, qos, messages, window);
+          : publishWindowed(
+              bench.connector,
+              topic,
+              qos,
+              messages.length,
+              (i) => messages[i] as Buffer,
+              window,
+            );
     }
     teardown = sides.setup?.(pubConnector, sub.connector);
     let publishError: string | undefined;

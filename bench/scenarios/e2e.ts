@@ -6,7 +6,7 @@
  */
 import type { QoS } from '../../src/connector/types.js';
 import { startBroker } from '../lib/brokers.js';
-import { connectorE2e, e2eRun, type E2eResult, payloads, rawE2e } from '../lib/e2e.js';
+import { connectorE2e, e2eRun, type E2eResult, type E2eSides, payloads, rawE2e } from '../lib/e2e.js';
 import { runScenario } from '../lib/scenario.js';
 import { fixed, int, spread, spreadText, times } from '../lib/stats.js';
 import { rotate } from '../lib/timing.js';
@@ -40,6 +40,12 @@ runScenario('2-e2e', 'End-to-end throughput (publisher → broker → subscriber
       const messages = payloads(n, size);
       const topic = `bench/e2e/${qos}`;
       const window = qos === 2 ? 20 : 100;
+      // A diagnosis row: one side (or the publisher's pattern) changed; not used for the targets.
+      const diagnosis = (name: string, sides: E2eSides): Variant => ({
+        name: `${name} (diagnosis)`,
+        kind: 'mixed',
+        run: (m) => e2eRun(broker, topic, qos, m, limits, sides),
+      });
       const variants: Variant[] = [
         {
           name: `raw → raw, publisher window ${window}`,
@@ -48,17 +54,12 @@ runScenario('2-e2e', 'End-to-end throughput (publisher → broker → subscriber
         },
         ...(qos === 0
           ? [
-              // Diagnosis: the publisher's pattern, not the layer (see the publish scenario's windowed row).
-              {
-                name: `connector, at most ${window} promises outstanding → connector (diagnosis)`,
-                kind: 'mixed' as const,
-                run: (m: readonly Buffer[]) =>
-                  e2eRun(broker, topic, qos, m, limits, {
-                    publisher: 'connector',
-                    subscriber: 'connector',
-                    window,
-                  }),
-              },
+              // The publisher's pattern, not the layer (see the publish scenario's windowed row).
+              diagnosis(`connector, at most ${window} promises outstanding → connector`, {
+                publisher: 'connector',
+                subscriber: 'connector',
+                window,
+              }),
             ]
           : []),
         ...(qos === 1
@@ -68,23 +69,13 @@ runScenario('2-e2e', 'End-to-end throughput (publisher → broker → subscriber
                 kind: 'raw' as const,
                 run: (m: readonly Buffer[]) => rawE2e(broker, topic, qos, m, 'all', limits),
               },
-              // Diagnosis: which side of the connector costs what (not used for the targets).
-              {
-                name: 'connector → raw subscriber (diagnosis)',
-                kind: 'mixed' as const,
-                run: (m: readonly Buffer[]) =>
-                  e2eRun(broker, topic, qos, m, limits, { publisher: 'connector', subscriber: 'raw' }),
-              },
-              {
-                name: `raw publisher, window ${window} → connector (diagnosis)`,
-                kind: 'mixed' as const,
-                run: (m: readonly Buffer[]) =>
-                  e2eRun(broker, topic, qos, m, limits, {
-                    publisher: 'raw',
-                    subscriber: 'connector',
-                    window,
-                  }),
-              },
+              // Which side of the connector costs what.
+              diagnosis('connector → raw subscriber', { publisher: 'connector', subscriber: 'raw' }),
+              diagnosis(`raw publisher, window ${window} → connector`, {
+                publisher: 'raw',
+                subscriber: 'connector',
+                window,
+              }),
             ]
           : []),
         {
