@@ -2,7 +2,8 @@
  * The publish sender over a fake MQTT.js client: each completion runs exactly once; QoS 0 writes left
  * unfinished by a closing socket fail with PUBLISH_FAILED, and MQTT.js's late callbacks for them are
  * ignored; QoS 1/2 publishes are left to MQTT.js's store; completions are batched to the end of a read,
- * except a batch of QoS 1/2 acks that frees a quarter of the window.
+ * except a batch of QoS 1/2 acks that frees a quarter of the window, or that holds two QoS 2 acks of a
+ * thin window (fewer than 32 awaiting).
  */
 import type { MqttClient } from 'mqtt';
 import { createPublishSender } from '../../../src/connector/publish-sender';
@@ -110,6 +111,45 @@ describe('publish sender', () => {
     for (const callback of held.slice(3)) callback(null, {});
     await microtasks();
     expect(order).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+  });
+
+  /** Sends `count` publishes of `qos` that stay unacknowledged; returns their callbacks and the order they settle in. */
+  function awaitingAcks(count: number, qos: 1 | 2) {
+    const { client, held } = fakeClient(() => false);
+    const sender = createPublishSender(client);
+    const order: number[] = [];
+    for (let i = 0; i < count; i++)
+      sender.publish('t', payload, { qos, retain: false }, () => void order.push(i));
+    return { held, order };
+  }
+
+  it('hands a thin QoS 2 window over at every second ack, the default window of 19 included', async () => {
+    const { held, order } = awaitingAcks(19, 2);
+    held[0]?.(null, {});
+    expect(order).toEqual([]); // one ack: waits for the rest of the read
+    held[1]?.(null, {});
+    expect(order).toEqual([0, 1]); // two acks, 17 still awaited: handed over now
+    held[2]?.(null, {});
+    expect(order).toEqual([0, 1]);
+    held[3]?.(null, {});
+    expect(order).toEqual([0, 1, 2, 3]);
+    held[4]?.(null, {});
+    await microtasks();
+    expect(order).toEqual([0, 1, 2, 3, 4]);
+  });
+
+  it('keeps the quarter rule for QoS 1 in a thin window, and for QoS 2 while 32 or more are awaited', async () => {
+    const qos1 = awaitingAcks(19, 1);
+    for (let i = 0; i < 4; i++) qos1.held[i]?.(null, {});
+    expect(qos1.order).toEqual([]); // 4 acks, 15 awaited: less than a quarter
+    qos1.held[4]?.(null, {});
+    expect(qos1.order).toEqual([0, 1, 2, 3, 4]); // 5 acks, 14 awaited
+    const wide = awaitingAcks(60, 2);
+    for (let i = 0; i < 14; i++) wide.held[i]?.(null, {});
+    expect(wide.order).toEqual([]); // 14 QoS 2 acks, 46 awaited: not thin, less than a quarter
+    wide.held[14]?.(null, {});
+    expect(wide.order).toHaveLength(15); // 15 acks, 45 awaited: a quarter
+    await microtasks();
   });
 
   it('never settles from inside client.publish, not even a QoS 1 ack that would free the window', async () => {
