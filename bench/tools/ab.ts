@@ -5,6 +5,7 @@
  *
  *   npx tsx bench/tools/ab.ts --other=/tmp/proto/src --broker=mosquitto --qos=0,1,2 --reps=7
  *   npx tsx bench/tools/ab.ts --other=/tmp/proto/src --path=e2e --qos=1     (publisher → subscriber)
+ *   npx tsx bench/tools/ab.ts --other=/tmp/proto/src --qos=1 --max-in-flight=20   (both connectors' window)
  *
  * Prints msgs/s (min / median / max) and this process's CPU µs per message for each.
  */
@@ -31,6 +32,8 @@ async function main(): Promise<void> {
   const limits = { idleMs: 1_500, capMs: 60_000 };
   const reps = args.number('reps', 7);
   const size = args.number('size', 64);
+  const maxInFlight = args.optionalString('max-in-flight');
+  const options = maxInFlight === undefined ? {} : { maxInFlight: Number(maxInFlight) };
   const broker = await startBroker(
     { kind, noDelay: true, unbounded: path === 'e2e' && kind === 'mosquitto' },
     () => undefined,
@@ -39,7 +42,7 @@ async function main(): Promise<void> {
   try {
     for (const qos of args.numbers('qos', [0, 1, 2]) as QoS[]) {
       const n = qos === 2 ? 20_000 : 50_000;
-      const window = qos === 2 ? 20 : 100;
+      const window = maxInFlight === undefined ? (qos === 2 ? 20 : 100) : Number(maxInFlight);
       const variants: [string, (count: number) => Promise<number>][] = [
         [
           `raw, window ${window}`,
@@ -81,7 +84,7 @@ async function main(): Promise<void> {
               if (result.lost > 0) throw new Error(`${name} lost ${result.lost}`);
               return (count / result.rate) * 1000;
             }
-            const bench = await startConnector(broker.url, {}, Connector);
+            const bench = await startConnector(broker.url, options, Connector);
             try {
               return await connectorPublishRun(bench.connector, 'bench/ab', count, qos, payload, 60_000);
             } finally {
