@@ -371,7 +371,7 @@ runScenario('1-publish', 'Publish throughput (throttleInterval 0)', async (ctx) 
       `socket: its CPU per message is the layer's own cost). "publishTo operator" = the same messages as one ` +
       `synchronous Observable piped through \`publishTo(connector, topic)\`, which uses the connector's ` +
       `promise-free path (no promise per message); run to its last result. The connector: throttleInterval 0, ` +
-      `defaults otherwise (QoS 1 window 100, QoS 2 window 20, at most 100 unfinished QoS 0 writes).`,
+      `defaults otherwise (QoS 1 window 100, QoS 2 window 19, at most 100 unfinished QoS 0 writes).`,
     columns: [
       'broker',
       'QoS',
