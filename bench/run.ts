@@ -132,7 +132,7 @@ async function main(): Promise<number> {
     args.number('quiet-load', 1),
   );
   // Deadlines bound a run; on a machine several times slower than the one they were set on, the publish
-  // scenario needs more than its 360 s (a 2.1 GHz Xeon here: ~600 s), and a stopped scenario is no full run.
+  // scenario needs more than its 360 s (a 2.1 GHz Xeon here: ~410 s), and a stopped scenario is no full run.
   const deadlineScale = args.number('deadline-scale', 1);
   if (!(deadlineScale >= 1 && deadlineScale <= 5))
     throw new Error('--deadline-scale must be between 1 and 5');
