@@ -26,7 +26,7 @@ const REFILL_SHARE = 4;
 /**
  * Below this many publishes awaiting an ack, a batch is handed over as soon as it holds two QoS 2 acks:
  * a quarter of a small QoS 2 window (the default of 19) leaves too few messages at the broker to keep
- * it busy. Above the default QoS 2 window; a larger window keeps the quarter rule, which writes less.
+ * it busy. Larger windows keep the quarter rule, which writes less.
  */
 const THIN_WINDOW = 32;
 
@@ -34,8 +34,8 @@ const THIN_WINDOW = 32;
 export interface PublishSender {
   /**
    * `MqttPort.publishCallback`: `done` runs exactly once, with an error or the ack: in a microtask, or
-   * (a QoS 1/2 ack) at once when it completes a quarter of the window, or a second QoS 2 ack of a thin window
-   * (see {@link createPublishSender}).
+   * (a QoS 1/2 ack) at once when its batch frees a quarter of the window, or holds two QoS 2 acks of a
+   * thin one (see {@link createPublishSender}).
    */
   publish(topic: string, payload: Uint8Array, options: OutgoingPublishOptions, done: Completion): void;
   /**

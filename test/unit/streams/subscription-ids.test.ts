@@ -29,11 +29,11 @@ describe('SubscriptionIds', () => {
   });
 
   it('asks for the live identifiers once, at the first wrap, and tracks releases after it', () => {
-    const liveIds = jest.fn(() => [2]);
+    const liveIds = jest.fn(() => [2, 3]); // 2: an older filter's; 3: the one created below
     const ids = new SubscriptionIds(liveIds, 3, 3);
     expect(ids.take()).toBe(3);
     expect(liveIds).not.toHaveBeenCalled();
-    expect(ids.take()).toBe(1); // wrapped: 2 is held by a live filter, 3 by the one just created
+    expect(ids.take()).toBe(1); // wrapped: 2 and 3 are held
     expect(liveIds).toHaveBeenCalledTimes(1);
     ids.release(3);
     expect(ids.take()).toBe(3);
