@@ -112,7 +112,7 @@ export class PublishPipeline {
   ): void {
     const job = this.accept(topic, message, options);
     if (!(job instanceof PublishJob)) return listener.settled(undefined, job);
-    job.listener = listener;
+    job.listenWith(listener);
     this.enter(job);
   }
 
