@@ -66,7 +66,26 @@ export type RawPattern =
   /** `client.publish(t, m, {qos}, cb)` for every message in one synchronous loop. */
   | { readonly kind: 'fire' }
   /** At most `window` callbacks outstanding; the next publish goes from a callback. */
-  | { readonly kind: 'window'; readonly window: number };
+  | { readonly kind: 'window'; readonly window: number }
+  /**
+   * `window`, plus a promise per message made before the first publish and resolved by its callback,
+   * all awaited: the least any API that hands out a promise per message adds to raw MQTT.js.
+   */
+  | { readonly kind: 'promised-window'; readonly window: number };
+
+/** `n` promises made at once and settled one by one, in order (callbacks of one client come in order). */
+function promisePerMessage(n: number): { all: Promise<unknown>; settle(index: number): void } {
+  const resolvers = new Array<(() => void) | undefined>(n);
+  const promises = new Array<Promise<void>>(n);
+  for (let i = 0; i < n; i++) promises[i] = new Promise<void>((resolve) => (resolvers[i] = resolve));
+  return {
+    all: Promise.all(promises),
+    settle(index) {
+      resolvers[index]?.();
+      resolvers[index] = undefined;
+    },
+  };
+}
 
 /** A promise that rejects when the client's connection closes (the broker dropped us). */
 function whenClosed(client: MqttClient): { promise: Promise<never>; dispose: () => void } {
@@ -96,16 +115,18 @@ export async function rawPublishRun(
   const closed = whenClosed(client);
   const start = performance.now();
   try {
+    const promised = pattern.kind === 'promised-window' ? promisePerMessage(n) : undefined;
     const all = new Promise<void>((resolve, reject) => {
       let sent = 0;
       let done = 0;
       const callback = (error?: Error) => {
         if (error) return reject(error);
+        promised?.settle(done);
         done++;
         if (done === n) resolve();
-        else if (pattern.kind === 'window') next();
+        else if (pattern.kind !== 'fire') next();
       };
-      const limit = pattern.kind === 'window' ? pattern.window : n;
+      const limit = pattern.kind === 'fire' ? n : pattern.window;
       const next = () => {
         while (sent < n && sent - done < limit) {
           sent++;
@@ -114,7 +135,11 @@ export async function rawPublishRun(
       };
       next();
     });
-    await withTimeout(Promise.race([all, closed.promise]), timeoutMs, 'raw publish run timed out');
+    await withTimeout(
+      Promise.race([promised ? Promise.all([all, promised.all]) : all, closed.promise]),
+      timeoutMs,
+      'raw publish run timed out',
+    );
     await withTimeout(
       Promise.race([client.publishAsync(`${topic}/fence`, 'fence', { qos: 1 }), closed.promise]),
       timeoutMs,

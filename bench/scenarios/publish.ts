@@ -233,6 +233,22 @@ runScenario('1-publish', 'Publish throughput (throttleInterval 0)', async (ctx) 
                 pipelineAloneVariant(qos, payload),
               ]
             : []),
+          // At QoS 0 the promises themselves are most of the cost: this row shows raw MQTT.js with them.
+          ...(qos === 0
+            ? [
+                {
+                  ...rawVariant(
+                    broker,
+                    `raw, window ${window} + a promise per message, all awaited (diagnosis)`,
+                    qos,
+                    payload,
+                    { kind: 'promised-window', window },
+                    timeoutMs,
+                  ),
+                  diagnosis: true,
+                },
+              ]
+            : []),
         ];
         const results = new Map<string, VariantResult>(
           variants.map((v) => [v.name, { rates: [], failures: [], cpu: [], gc: [], maxDrain: 0 }]),
@@ -263,7 +279,7 @@ runScenario('1-publish', 'Publish throughput (throttleInterval 0)', async (ctx) 
         }
         const medianOf = (v: Variant) => spread(results.get(v.name)?.rates ?? []).median;
         const cleanRaws = variants.filter(
-          (v) => v.raw && !v.lossy && (results.get(v.name)?.failures.length ?? 0) === 0,
+          (v) => v.raw && !v.lossy && !v.diagnosis && (results.get(v.name)?.failures.length ?? 0) === 0,
         );
         const best = cleanRaws.reduce<Variant | undefined>(
           (a, v) => (a === undefined || medianOf(v) > medianOf(a) ? v : a),
@@ -368,7 +384,10 @@ runScenario('1-publish', 'Publish throughput (throttleInterval 0)', async (ctx) 
       `process; the broker is another). Rows marked "diagnosis" (smallest payload only) show where the ` +
       `connector's time goes: the same connector with at most W promises outstanding (the caller's flow control ` +
       `instead of the pipeline's queue), and the publish pipeline alone over a fake port (no MQTT.js, no ` +
-      `socket: its CPU per message is the layer's own cost). "publishTo operator" = the same messages as one ` +
+      `socket: its CPU per message is the layer's own cost); at QoS 0 (every payload) raw MQTT.js's window ` +
+      `with a promise per message made before the first publish, resolved by its callback and all awaited: ` +
+      `the least any API that returns a promise per message adds, with nothing else of a layer. ` +
+      `"publishTo operator" = the same messages as one ` +
       `synchronous Observable piped through \`publishTo(connector, topic)\`, which uses the connector's ` +
       `promise-free path (no promise per message); run to its last result. The connector: throttleInterval 0, ` +
       `defaults otherwise (QoS 1 window 100, QoS 2 window 19, at most 100 unfinished QoS 0 writes).`,
