@@ -37,7 +37,7 @@ const PHASES: readonly JobPhase[] = ['waiting', 'sent', 'gone'];
  * A burst of awaited publishes keeps every job and its promise alive until it settles, and the garbage
  * collections meanwhile copy every byte of them: so the phase and both flags share one field, one field
  * holds either the listener or the promise's resolve function, and no reject function is kept (see
- * {@link PublishJob.fail}). That took a waiting awaited publish from ≈ 385 to ≈ 295 B, and 4–9% off the
+ * {@link PublishJob.fail}). That took a waiting awaited publish from ≈ 389 to ≈ 301 B, and 4–9% off the
  * client's CPU per message for 50,000 QoS 0 publishes fired at once (bench/ANALYSIS.md).
  */
 export class PublishJob implements PublishRequest {
