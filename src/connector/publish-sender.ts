@@ -30,6 +30,18 @@ const REFILL_SHARE = 4;
  */
 const THIN_WINDOW = 32;
 
+/**
+ * How many publishes of one synchronous run (a caller's loop, one batch of acks) are handed to MQTT.js at
+ * once; the rest follow one microtask later, after the run, in order. A caller firing thousands of
+ * publishes in one loop would otherwise leave a whole window of writes pending in the corked socket
+ * (mqtt-packet uncorks it on the next tick) through the garbage collections its own allocations cause.
+ * V8, seeing ≥ 100 of Node's buffered-write and `nextTick` objects survive a collection, then allocates
+ * those in the old generation from then on, for the whole process (allocation-site pretenuring), and
+ * every later write is slower: 50,000 awaited QoS 0 publishes ran ~35% slower in a process where that
+ * had happened. 16 publishes leave about 80 of Node's write objects pending, below V8's 100.
+ */
+const HANDED_AT_ONCE = 16;
+
 /** Sends publishes through one MQTT.js client. */
 export interface PublishSender {
   /**
@@ -67,7 +79,54 @@ export function createPublishSender(client: MqttClient): PublishSender {
   // QoS 1/2 publishes handed to MQTT.js whose callback has not run yet.
   let awaitingAck = 0;
 
+  // Publishes handed over in the current synchronous run (reset by a microtask after its first).
+  let handedThisRun = 0;
+  // Publishes put off to the end of the run (see HANDED_AT_ONCE), in order: parallel arrays, as an
+  // object per entry would itself be a surviving allocation site in a large window.
+  const putOffTopics: string[] = [];
+  const putOffPayloads: Uint8Array[] = [];
+  const putOffOptions: OutgoingPublishOptions[] = [];
+  const putOffDones: Completion[] = [];
+
   function publish(
+    topic: string,
+    payload: Uint8Array,
+    options: OutgoingPublishOptions,
+    done: Completion,
+  ): void {
+    if (putOffDones.length > 0 || handedThisRun >= HANDED_AT_ONCE) {
+      if (putOffDones.push(done) === 1) queueMicrotask(handOverPutOff);
+      putOffTopics.push(topic);
+      putOffPayloads.push(payload);
+      putOffOptions.push(options);
+      return;
+    }
+    if (handedThisRun++ === 0) queueMicrotask(runEnded);
+    handOver(topic, payload, options, done);
+  }
+
+  function runEnded(): void {
+    handedThisRun = 0;
+  }
+
+  function handOverPutOff(): void {
+    // Nothing settles inside client.publish (see handOver); still, a publish arriving during this loop
+    // would find the list not yet empty, join its end, and be handed over by this same loop, in order.
+    for (let i = 0; i < putOffDones.length; i++) {
+      handOver(
+        putOffTopics[i] as string,
+        putOffPayloads[i] as Uint8Array,
+        putOffOptions[i] as OutgoingPublishOptions,
+        putOffDones[i] as Completion,
+      );
+    }
+    putOffTopics.length = 0;
+    putOffPayloads.length = 0;
+    putOffOptions.length = 0;
+    putOffDones.length = 0;
+  }
+
+  function handOver(
     topic: string,
     payload: Uint8Array,
     options: OutgoingPublishOptions,

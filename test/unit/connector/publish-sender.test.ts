@@ -114,17 +114,20 @@ describe('publish sender', () => {
   });
 
   /** Sends `count` publishes of `qos` that stay unacknowledged; returns their callbacks and the order they settle in. */
-  function awaitingAcks(count: number, qos: 1 | 2) {
+  /** `count` publishes fired in one loop, all handed to MQTT.js (the loop's tail after a microtask). */
+  async function awaitingAcks(count: number, qos: 1 | 2) {
     const { client, held } = fakeClient(() => false);
     const sender = createPublishSender(client);
     const order: number[] = [];
     for (let i = 0; i < count; i++)
       sender.publish('t', payload, { qos, retain: false }, () => void order.push(i));
+    await microtasks();
+    expect(held).toHaveLength(count);
     return { held, order };
   }
 
   it('hands a thin QoS 2 window over at every second ack, the default window of 19 included', async () => {
-    const { held, order } = awaitingAcks(19, 2);
+    const { held, order } = await awaitingAcks(19, 2);
     held[0]?.(null, {});
     expect(order).toEqual([]); // one ack: waits for the rest of the read
     held[1]?.(null, {});
@@ -138,13 +141,13 @@ describe('publish sender', () => {
     expect(order).toEqual([0, 1, 2, 3, 4]);
   });
 
-  it('keeps the quarter rule for QoS 1 in a thin window, and for QoS 2 while 32 or more are awaited', () => {
-    const qos1 = awaitingAcks(19, 1);
+  it('keeps the quarter rule for QoS 1 in a thin window, and for QoS 2 while 32 or more are awaited', async () => {
+    const qos1 = await awaitingAcks(19, 1);
     for (let i = 0; i < 4; i++) qos1.held[i]?.(null, {});
     expect(qos1.order).toEqual([]); // 4 acks, 15 awaited: less than a quarter
     qos1.held[4]?.(null, {});
     expect(qos1.order).toEqual([0, 1, 2, 3, 4]); // 5 acks, 14 awaited
-    const wide = awaitingAcks(60, 2);
+    const wide = await awaitingAcks(60, 2);
     for (let i = 0; i < 14; i++) wide.held[i]?.(null, {});
     expect(wide.order).toEqual([]); // 14 QoS 2 acks, 46 awaited: not thin, less than a quarter
     wide.held[14]?.(null, {});
@@ -190,5 +193,69 @@ describe('publish sender', () => {
       code: 'PUBLISH_FAILED',
       message: expect.stringContaining('No connection'),
     });
+  });
+});
+
+/**
+ * A caller's loop of publishes: the first HANDED_AT_ONCE (16) go to MQTT.js at once, the rest one
+ * microtask later, in order (so a window's writes never sit in the corked socket through the caller's
+ * garbage collections; see HANDED_AT_ONCE in publish-sender.ts).
+ */
+describe('publish sender, a long synchronous run', () => {
+  function recordingClient() {
+    const topics: string[] = [];
+    const client = {
+      publish(topic: string, _payload: unknown, _opts: unknown, callback: MqttCallback) {
+        topics.push(topic);
+        callback(null, {});
+      },
+    };
+    return { client: client as unknown as MqttClient, topics };
+  }
+
+  it('hands the first 16 over at once and the rest after the run, in order, each completed once', async () => {
+    const { client, topics } = recordingClient();
+    const sender = createPublishSender(client);
+    const completed: number[] = [];
+    for (let i = 0; i < 50; i++)
+      sender.publish(`t/${i}`, payload, { qos: i % 3 === 0 ? 0 : 1, retain: false }, (error) => {
+        expect(error).toBeUndefined();
+        completed.push(i);
+      });
+    expect(topics).toEqual(Array.from({ length: 16 }, (_, i) => `t/${i}`));
+    await microtasks();
+    expect(topics).toEqual(Array.from({ length: 50 }, (_, i) => `t/${i}`));
+    expect(completed).toEqual(Array.from({ length: 50 }, (_, i) => i));
+  });
+
+  it('starts every run afresh: 16 at once again after the previous run ended', async () => {
+    const { client, topics } = recordingClient();
+    const sender = createPublishSender(client);
+    const done = () => undefined;
+    for (let i = 0; i < 20; i++) sender.publish(`a/${i}`, payload, { qos: 0, retain: false }, done);
+    await microtasks();
+    expect(topics).toHaveLength(20);
+    for (let i = 0; i < 20; i++) sender.publish(`b/${i}`, payload, { qos: 0, retain: false }, done);
+    expect(topics.slice(20)).toEqual(Array.from({ length: 16 }, (_, i) => `b/${i}`));
+    await microtasks();
+    expect(topics.slice(20)).toEqual(Array.from({ length: 20 }, (_, i) => `b/${i}`));
+  });
+
+  it('keeps order when a later microtask publishes while some of the run are still put off', async () => {
+    const { client, topics } = recordingClient();
+    const sender = createPublishSender(client);
+    const done = () => undefined;
+    const publishAll = (prefix: string, count: number, qos: 0 | 1) => {
+      for (let i = 0; i < count; i++) sender.publish(`${prefix}/${i}`, payload, { qos, retain: false }, done);
+    };
+    publishAll('a', 10, 0);
+    // Runs after the run has ended (the counter is back at 0) but before the put-off a/16, a/17 are
+    // handed over: b must still go behind them.
+    queueMicrotask(() => publishAll('b', 3, 1));
+    for (let i = 10; i < 18; i++) sender.publish(`a/${i}`, payload, { qos: 0, retain: false }, done);
+    await microtasks();
+    const names = (prefix: string, count: number) =>
+      Array.from({ length: count }, (_, i) => `${prefix}/${i}`);
+    expect(topics).toEqual([...names('a', 18), ...names('b', 3)]);
   });
 });
