@@ -45,7 +45,11 @@ async function main(): Promise<void> {
         } else {
           const client = await connectRaw(broker.url, { noDelay: true });
           const pattern =
-            variant === 'raw-fire' ? { kind: 'fire' as const } : { kind: 'window' as const, window };
+            variant === 'raw-fire'
+              ? { kind: 'fire' as const }
+              : variant === 'raw-promised'
+                ? { kind: 'promised-window' as const, window }
+                : { kind: 'window' as const, window };
           rate = (n / (await rawPublishRun(client, 'bench/prof', n, qos, payload, pattern, 60_000))) * 1000;
           await endRaw(client);
         }

@@ -6,7 +6,8 @@
  *   npx tsx bench/tools/profile.ts --path=e2e --variant=raw --qos=1
  *
  * Variants: publish: connector (all fired), connector-publishto (the publishTo operator), connector-win (caller keeps 100 promises outstanding), raw
- * (window), raw-fire; e2e: connector, raw, raw-fire, raw-to-connector, connector-to-raw.
+ * (window), raw-promised (window, a promise per message, all awaited), raw-fire; e2e: connector, raw, raw-fire,
+ * raw-to-connector, connector-to-raw.
  *
  * It starts the broker, then runs the variant in a child `node --cpu-prof` process and prints the
  * functions with the most self time (the profile is kept under test-artifacts/bench/profiles).
