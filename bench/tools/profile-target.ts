@@ -1,5 +1,6 @@
 /**
- * The profiled process of bench/tools/profile.ts: starts a broker, runs one variant `runs` times.
+ * The profiled process of bench/tools/profile.ts: starts a broker, runs one variant `runs` times
+ * (`--poison=N` first fires N publishes with a callback each, as scenario 1 does before its other rows).
  */
 import type { QoS } from '../../src/connector/types.js';
 import { Args } from '../lib/args.js';
@@ -28,6 +29,22 @@ async function main(): Promise<void> {
   );
   const window = qos === 2 ? 20 : 100;
   try {
+    // --poison=N: first fire N publishes with a callback each, as scenario 1's first row does, to measure
+    // what follows in a process where V8 has pretenured Node's write objects.
+    const poison = args.number('poison', 0);
+    if (poison > 0) {
+      const client = await connectRaw(broker.url, { noDelay: true });
+      await rawPublishRun(
+        client,
+        'bench/prof',
+        poison,
+        qos,
+        Buffer.alloc(size, 0x78),
+        { kind: 'fire' },
+        60_000,
+      );
+      await endRaw(client);
+    }
     for (let run = 0; run < runs; run++) {
       let rate: number;
       if (path === 'publish') {
