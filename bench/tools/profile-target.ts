@@ -12,7 +12,23 @@ import {
   startConnector,
 } from '../lib/connector.js';
 import { connectorE2e, e2eRun, payloads, rawE2e } from '../lib/e2e.js';
-import { connectRaw, endRaw, rawPublishRun } from '../lib/raw.js';
+import { connectRaw, endRaw, type RawPattern, rawPublishRun } from '../lib/raw.js';
+
+/** Publishes n messages with raw MQTT.js in `pattern` on a fresh connection; resolves with elapsed ms. */
+async function rawRun(
+  url: string,
+  n: number,
+  qos: QoS,
+  payload: Buffer,
+  pattern: RawPattern,
+): Promise<number> {
+  const client = await connectRaw(url, { noDelay: true });
+  try {
+    return await rawPublishRun(client, 'bench/prof', n, qos, payload, pattern, 60_000);
+  } finally {
+    await endRaw(client);
+  }
+}
 
 async function main(): Promise<void> {
   const args = new Args();
@@ -32,19 +48,7 @@ async function main(): Promise<void> {
     // --poison=N: first fire N publishes with a callback each, as scenario 1's first row does, to measure
     // what follows in a process where V8 has pretenured Node's write objects.
     const poison = args.number('poison', 0);
-    if (poison > 0) {
-      const client = await connectRaw(broker.url, { noDelay: true });
-      await rawPublishRun(
-        client,
-        'bench/prof',
-        poison,
-        qos,
-        Buffer.alloc(size, 0x78),
-        { kind: 'fire' },
-        60_000,
-      );
-      await endRaw(client);
-    }
+    if (poison > 0) await rawRun(broker.url, poison, qos, Buffer.alloc(size, 0x78), { kind: 'fire' });
     for (let run = 0; run < runs; run++) {
       let rate: number;
       if (path === 'publish') {
@@ -60,15 +64,13 @@ async function main(): Promise<void> {
           rate = (n / elapsed) * 1000;
           await bench.close();
         } else {
-          const client = await connectRaw(broker.url, { noDelay: true });
-          const pattern =
+          const pattern: RawPattern =
             variant === 'raw-fire'
-              ? { kind: 'fire' as const }
+              ? { kind: 'fire' }
               : variant === 'raw-promised'
-                ? { kind: 'promised-window' as const, window }
-                : { kind: 'window' as const, window };
-          rate = (n / (await rawPublishRun(client, 'bench/prof', n, qos, payload, pattern, 60_000))) * 1000;
-          await endRaw(client);
+                ? { kind: 'promised-window', window }
+                : { kind: 'window', window };
+          rate = (n / (await rawRun(broker.url, n, qos, payload, pattern))) * 1000;
         }
       } else {
         const messages = payloads(n, size);

@@ -11,16 +11,21 @@ import type { PublishAck } from '../../../src/streams/port';
 
 type MqttCallback = (error?: Error | null, packet?: { reasonCode?: number }) => void;
 
-/** A stand-in for MqttClient.publish: finishes at once (`sync`) or keeps the callback for the test. */
+/**
+ * A stand-in for MqttClient.publish: records each topic handed to it, and finishes at once
+ * (`finishAtOnce`) or keeps the callback for the test.
+ */
 function fakeClient(finishAtOnce: (qos: number) => boolean) {
   const held: MqttCallback[] = [];
+  const topics: string[] = [];
   const client = {
-    publish(_topic: string, _payload: unknown, opts: { qos: number }, callback: MqttCallback) {
+    publish(topic: string, _payload: unknown, opts: { qos: number }, callback: MqttCallback) {
+      topics.push(topic);
       if (finishAtOnce(opts.qos)) callback(null, {});
       else held.push(callback);
     },
   };
-  return { client: client as unknown as MqttClient, held };
+  return { client: client as unknown as MqttClient, held, topics };
 }
 
 interface Call {
@@ -113,8 +118,10 @@ describe('publish sender', () => {
     expect(order).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
   });
 
-  /** Sends `count` publishes of `qos` that stay unacknowledged; returns their callbacks and the order they settle in. */
-  /** `count` publishes fired in one loop, all handed to MQTT.js (the loop's tail after a microtask). */
+  /**
+   * Sends `count` publishes of `qos` in one loop that stay unacknowledged, waits until all are handed to
+   * MQTT.js (past the first 16, a microtask later); returns their callbacks and the order they settle in.
+   */
   async function awaitingAcks(count: number, qos: 1 | 2) {
     const { client, held } = fakeClient(() => false);
     const sender = createPublishSender(client);
@@ -202,19 +209,11 @@ describe('publish sender', () => {
  * garbage collections; see HANDED_AT_ONCE in publish-sender.ts).
  */
 describe('publish sender, a long synchronous run', () => {
-  function recordingClient() {
-    const topics: string[] = [];
-    const client = {
-      publish(topic: string, _payload: unknown, _opts: unknown, callback: MqttCallback) {
-        topics.push(topic);
-        callback(null, {});
-      },
-    };
-    return { client: client as unknown as MqttClient, topics };
-  }
+  /** `prefix/0` … `prefix/(count - 1)`. */
+  const names = (prefix: string, count: number) => Array.from({ length: count }, (_, i) => `${prefix}/${i}`);
 
   it('hands the first 16 over at once and the rest after the run, in order, each completed once', async () => {
-    const { client, topics } = recordingClient();
+    const { client, topics } = fakeClient(() => true);
     const sender = createPublishSender(client);
     const completed: number[] = [];
     for (let i = 0; i < 50; i++)
@@ -222,27 +221,27 @@ describe('publish sender, a long synchronous run', () => {
         expect(error).toBeUndefined();
         completed.push(i);
       });
-    expect(topics).toEqual(Array.from({ length: 16 }, (_, i) => `t/${i}`));
+    expect(topics).toEqual(names('t', 16));
     await microtasks();
-    expect(topics).toEqual(Array.from({ length: 50 }, (_, i) => `t/${i}`));
+    expect(topics).toEqual(names('t', 50));
     expect(completed).toEqual(Array.from({ length: 50 }, (_, i) => i));
   });
 
   it('starts every run afresh: 16 at once again after the previous run ended', async () => {
-    const { client, topics } = recordingClient();
+    const { client, topics } = fakeClient(() => true);
     const sender = createPublishSender(client);
     const done = () => undefined;
     for (let i = 0; i < 20; i++) sender.publish(`a/${i}`, payload, { qos: 0, retain: false }, done);
     await microtasks();
     expect(topics).toHaveLength(20);
     for (let i = 0; i < 20; i++) sender.publish(`b/${i}`, payload, { qos: 0, retain: false }, done);
-    expect(topics.slice(20)).toEqual(Array.from({ length: 16 }, (_, i) => `b/${i}`));
+    expect(topics.slice(20)).toEqual(names('b', 16));
     await microtasks();
-    expect(topics.slice(20)).toEqual(Array.from({ length: 20 }, (_, i) => `b/${i}`));
+    expect(topics.slice(20)).toEqual(names('b', 20));
   });
 
   it('keeps order when a later microtask publishes while some of the run are still put off', async () => {
-    const { client, topics } = recordingClient();
+    const { client, topics } = fakeClient(() => true);
     const sender = createPublishSender(client);
     const done = () => undefined;
     const publishAll = (prefix: string, count: number, qos: 0 | 1) => {
@@ -254,8 +253,6 @@ describe('publish sender, a long synchronous run', () => {
     queueMicrotask(() => publishAll('b', 3, 1));
     for (let i = 10; i < 18; i++) sender.publish(`a/${i}`, payload, { qos: 0, retain: false }, done);
     await microtasks();
-    const names = (prefix: string, count: number) =>
-      Array.from({ length: count }, (_, i) => `${prefix}/${i}`);
     expect(topics).toEqual([...names('a', 18), ...names('b', 3)]);
   });
 });
