@@ -33,12 +33,14 @@ const THIN_WINDOW = 32;
 /**
  * How many publishes of one synchronous run (a caller's loop, one batch of acks) are handed to MQTT.js at
  * once; the rest follow one microtask later, after the run, in order. A caller firing thousands of
- * publishes in one loop would otherwise leave a whole window of writes pending in the corked socket
- * (mqtt-packet uncorks it on the next tick) through the garbage collections its own allocations cause.
- * V8, seeing ≥ 100 of Node's buffered-write and `nextTick` objects survive a collection, then allocates
- * those in the old generation from then on, for the whole process (allocation-site pretenuring), and
- * every later write is slower: 50,000 awaited QoS 0 publishes ran ~35% slower in a process where that
- * had happened. 16 publishes leave about 80 of Node's write objects pending, below V8's 100.
+ * publishes in one loop would otherwise hand a whole window to MQTT.js at its start and leave those writes
+ * pending in the corked socket (mqtt-packet uncorks it on the next tick) through the garbage collections
+ * the rest of its loop causes (its promises, the queued jobs). V8, seeing ≥ 100 of Node's buffered-write
+ * and `nextTick` objects survive a collection, then allocates those in the old generation from then on,
+ * for the whole process (allocation-site pretenuring), and every later write is slower: 50,000 awaited QoS
+ * 0 publishes ran ~35% slower in a process where that had happened. Held back, the rest of the window is
+ * handed over after the caller's loop and its allocations, and V8 no longer tenures those sites
+ * (`--trace-pretenuring-statistics`: 6–13 decisions per process before, 1–2 after; bench/ANALYSIS.md).
  */
 const HANDED_AT_ONCE = 16;
 
@@ -47,7 +49,8 @@ export interface PublishSender {
   /**
    * `MqttPort.publishCallback`: `done` runs exactly once, with an error or the ack: in a microtask, or
    * (a QoS 1/2 ack) at once when its batch frees a quarter of the window, or holds two QoS 2 acks of a
-   * thin one (see {@link createPublishSender}).
+   * thin one (see {@link createPublishSender}). The publish reaches MQTT.js at once, or, past the first
+   * `HANDED_AT_ONCE` (16) of a synchronous run, one microtask later in the order of the calls.
    */
   publish(topic: string, payload: Uint8Array, options: OutgoingPublishOptions, done: Completion): void;
   /**
