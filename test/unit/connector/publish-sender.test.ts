@@ -6,26 +6,28 @@
  * thin window (fewer than 32 awaiting).
  */
 import type { MqttClient } from 'mqtt';
-import { createPublishSender } from '../../../src/connector/publish-sender';
+import { createPublishSender, type forMqttJs } from '../../../src/connector/publish-sender';
 import type { PublishAck } from '../../../src/streams/port';
 
 type MqttCallback = (error?: Error | null, packet?: { reasonCode?: number }) => void;
 
 /**
- * A stand-in for MqttClient.publish: records each topic handed to it, and finishes at once
+ * A stand-in for MqttClient.publish: records each topic and payload handed to it, and finishes at once
  * (`finishAtOnce`) or keeps the callback for the test.
  */
 function fakeClient(finishAtOnce: (qos: number) => boolean) {
   const held: MqttCallback[] = [];
   const topics: string[] = [];
+  const payloads: unknown[] = [];
   const client = {
-    publish(topic: string, _payload: unknown, opts: { qos: number }, callback: MqttCallback) {
+    publish(topic: string, payload: unknown, opts: { qos: number }, callback: MqttCallback) {
       topics.push(topic);
+      payloads.push(payload);
       if (finishAtOnce(opts.qos)) callback(null, {});
       else held.push(callback);
     },
   };
-  return { client: client as unknown as MqttClient, held, topics };
+  return { client: client as unknown as MqttClient, held, topics, payloads };
 }
 
 interface Call {
@@ -254,5 +256,70 @@ describe('publish sender, a long synchronous run', () => {
     for (let i = 10; i < 18; i++) sender.publish(`a/${i}`, payload, { qos: 0, retain: false }, done);
     await microtasks();
     expect(topics).toEqual([...names('a', 18), ...names('b', 3)]);
+  });
+});
+
+/**
+ * What MQTT.js gets as the payload. Its stored copy of a QoS 1/2 PUBLISH (rfdc) copies a Buffer's own
+ * bytes but any other Uint8Array's whole underlying ArrayBuffer: the bytes must reach it as a Buffer in
+ * Node (without a copy), and trimmed to their own bytes where there is no Buffer (browsers).
+ */
+describe('publish sender, the payload MQTT.js gets', () => {
+  const backing = new ArrayBuffer(64 * 1024);
+  const view = new Uint8Array(backing, 1000, 5);
+  view.set([1, 2, 3, 4, 5]);
+
+  it('hands a Uint8Array view over to MQTT.js as a Buffer over the same bytes, not a copy', () => {
+    const { client, payloads } = fakeClient(() => true);
+    const sender = createPublishSender(client);
+    sender.publish('t', view, { qos: 1, retain: false }, () => undefined);
+    const handed = payloads[0] as Buffer;
+    expect(Buffer.isBuffer(handed)).toBe(true);
+    expect([handed.buffer, handed.byteOffset, handed.byteLength]).toEqual([backing, 1000, 5]);
+    view[0] = 9; // the same memory: nothing was copied
+    expect([...handed]).toEqual([9, 2, 3, 4, 5]);
+    view[0] = 1;
+  });
+
+  it('hands a Buffer over as it is', () => {
+    const { client, payloads } = fakeClient(() => true);
+    const sender = createPublishSender(client);
+    const buffer = Buffer.from([7, 8]);
+    sender.publish('t', buffer, { qos: 0, retain: false }, () => undefined);
+    expect(payloads[0]).toBe(buffer);
+  });
+
+  describe("without Node's Buffer (a browser)", () => {
+    let browserForMqttJs: typeof forMqttJs;
+    beforeAll(() => {
+      const nodeBuffer = globalThis.Buffer;
+      // The sender looks for Buffer when it loads: load a copy of it while there is none.
+      Reflect.deleteProperty(globalThis, 'Buffer');
+      try {
+        jest.isolateModules(() => {
+          /* eslint-disable @typescript-eslint/no-require-imports -- a fresh copy of the module, loaded now */
+          const sender = require('../../../src/connector/publish-sender') as { forMqttJs: typeof forMqttJs };
+          /* eslint-enable @typescript-eslint/no-require-imports */
+          browserForMqttJs = sender.forMqttJs;
+        });
+      } finally {
+        globalThis.Buffer = nodeBuffer;
+      }
+    });
+
+    it('trims a QoS 1/2 view into a larger buffer to a copy of its own bytes', () => {
+      for (const qos of [1, 2] as const) {
+        const handed = browserForMqttJs(view, qos);
+        expect(Buffer.isBuffer(handed)).toBe(false);
+        expect(handed.buffer.byteLength).toBe(5);
+        expect([...handed]).toEqual([1, 2, 3, 4, 5]);
+      }
+    });
+
+    it('hands over as they are: a QoS 0 view (MQTT.js stores no copy), and bytes that fill their buffer', () => {
+      expect(browserForMqttJs(view, 0)).toBe(view);
+      const whole = new Uint8Array([1, 2, 3]);
+      expect(browserForMqttJs(whole, 1)).toBe(whole);
+    });
   });
 });
