@@ -33,8 +33,10 @@ export function guardAgainstPoisonMessages(client: MqttClient, options: PoisonGu
       unanswered.push({ id: packet.messageId, at: now() });
     }
   });
+  // Runs for every packet received: allocates nothing unless something was sent or struck meanwhile.
   client.on('packetreceive', (packet: Packet) => {
-    unanswered = [];
+    if (unanswered.length > 0) unanswered = [];
+    if (strikes.size === 0) return;
     const id = (packet as { messageId?: number }).messageId;
     if (ACKS.has(packet.cmd) && id !== undefined) strikes.delete(id);
   });
