@@ -73,7 +73,7 @@ export async function connectorPublishRun(
   topic: string,
   n: number,
   qos: QoS,
-  payload: Uint8Array,
+  payload: Uint8Array | string,
   timeoutMs: number,
 ): Promise<number> {
   const start = performance.now();

@@ -6,120 +6,28 @@
  */
 import type { QoS } from '../../src/connector/types.js';
 import { type BenchBroker, startBroker } from '../lib/brokers.js';
-import { startConnector } from '../lib/connector.js';
-import { connectRaw, endRaw } from '../lib/raw.js';
 import { runScenario } from '../lib/scenario.js';
+import {
+  connectorEnd,
+  measure,
+  measureInterleaved,
+  pair,
+  type Pair,
+  rawEnd,
+  type RoundTrips,
+} from '../lib/round-trip.js';
 import { int, percentile, spread, spreadText, times } from '../lib/stats.js';
-import { rotate, withTimeout } from '../lib/timing.js';
+import { rotate } from '../lib/timing.js';
 
-/** Two connected clients: `ping` publishes; the echo client answers on the pong topic; `onPong` hears it. */
-interface Pair {
-  ping(payload: Buffer): void;
-  onPong(handler: () => void): void;
-  close(): Promise<void>;
-}
-
+/** Two raw MQTT.js clients, both with or without TCP_NODELAY. */
 async function rawPair(broker: BenchBroker, qos: QoS, noDelay: boolean, id: string): Promise<Pair> {
-  let pong: () => void = () => undefined;
-  const pingTopic = `bench/ping/${id}`;
-  const pongTopic = `bench/pong/${id}`;
-  const a = await connectRaw(broker.url, { noDelay, onMessage: () => pong() });
-  const b = await connectRaw(broker.url, {
-    noDelay,
-    onMessage: (_topic, payload) => void b.publish(pongTopic, payload, { qos }),
-  });
-  await a.subscribeAsync(pongTopic, { qos });
-  await b.subscribeAsync(pingTopic, { qos });
-  return {
-    ping: (payload) => void a.publish(pingTopic, payload, { qos }),
-    onPong: (handler) => (pong = handler),
-    close: async () => {
-      await Promise.all([endRaw(a), endRaw(b)]);
-    },
-  };
+  return pair(await rawEnd(broker, qos, noDelay), await rawEnd(broker, qos, noDelay), id);
 }
 
+/** Two connectors with their defaults. */
 async function connectorPair(broker: BenchBroker, qos: QoS, id: string): Promise<Pair> {
-  let pong: () => void = () => undefined;
-  const pingTopic = `bench/ping/${id}`;
-  const pongTopic = `bench/pong/${id}`;
-  const a = await startConnector(broker.url);
-  const b = await startConnector(broker.url);
-  const subs = [
-    a.connector.subscribe(pongTopic, { qos, decode: 'binary' }).subscribe(() => pong()),
-    b.connector
-      .subscribe(pingTopic, { qos, decode: 'binary' })
-      .subscribe(
-        (message) => void b.connector.publish(pongTopic, message.payload, { qos }).catch(() => undefined),
-      ),
-  ];
-  await Promise.all([a.connector.whenSubscribed(pongTopic), b.connector.whenSubscribed(pingTopic)]);
-  return {
-    ping: (payload) => void a.connector.publish(pingTopic, payload, { qos }).catch(() => undefined),
-    onPong: (handler) => (pong = handler),
-    close: async () => {
-      for (const sub of subs) sub.unsubscribe();
-      await Promise.all([a.close(), b.close()]);
-    },
-  };
+  return pair(await connectorEnd(broker, qos), await connectorEnd(broker, qos), id);
 }
-
-/** Up to `samples` round trips within `capMs`; returns the times in µs and the lost round trips. */
-async function measure(
-  pair: Pair,
-  samples: number,
-  capMs: number,
-): Promise<{ rtts: number[]; lost: number }> {
-  const payload = Buffer.alloc(64, 0x78);
-  const rtts: number[] = [];
-  let lost = 0;
-  const start = performance.now();
-  while (rtts.length < samples && performance.now() - start < capMs) {
-    const sent = performance.now();
-    try {
-      await withTimeout(
-        new Promise<void>((resolve) => {
-          pair.onPong(resolve);
-          pair.ping(payload);
-        }),
-        2_000,
-        'no pong',
-      );
-      rtts.push((performance.now() - sent) * 1000);
-    } catch {
-      lost++;
-      if (lost > 3) break;
-    }
-  }
-  pair.onPong(() => undefined);
-  return { rtts, lost };
-}
-
-/**
- * Round trips on several pairs in turn, in blocks of {@link BLOCK} (pair 0 × 20, pair 1 × 20, pair 0 ...):
- * whatever slows the machine for a while (another process, a core going idle) hits every pair alike, so
- * their difference is the clients'; within a block each pair runs back to back, as it would alone.
- */
-async function measureInterleaved(
-  pairs: readonly Pair[],
-  samples: number,
-  capMs: number,
-): Promise<{ rtts: number[]; lost: number }[]> {
-  const results = pairs.map(() => ({ rtts: [] as number[], lost: 0 }));
-  const start = performance.now();
-  for (let i = 0; performance.now() - start < capMs; i++) {
-    const index = i % pairs.length;
-    const result = results[index] as { rtts: number[]; lost: number };
-    if (results.every((r) => r.rtts.length >= samples) || result.lost > 3) break;
-    const block = await measure(pairs[index] as Pair, Math.min(BLOCK, samples), capMs);
-    result.rtts.push(...block.rtts);
-    result.lost += block.lost;
-  }
-  return results;
-}
-
-/** Round trips per turn in {@link measureInterleaved}. */
-const BLOCK = 20;
 
 interface Variant {
   readonly name: string;
@@ -199,7 +107,7 @@ runScenario('3-latency', 'Round-trip latency (publish → echo → receive)', as
           await measureInterleaved(pairs, warmup, Math.min(1_000, capMs));
           const results = await measureInterleaved(pairs, samples, capMs);
           together.forEach((variant, i) => {
-            const result = results[i] as { rtts: number[]; lost: number };
+            const result = results[i] as RoundTrips;
             record(variant, result.rtts, result.lost);
           });
         } finally {

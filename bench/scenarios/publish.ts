@@ -96,7 +96,7 @@ function rawVariant(
 }
 
 /** How a connector variant publishes its n messages (resolves with elapsed ms). */
-type ConnectorRun = typeof connectorPublishRun;
+type ConnectorRun = typeof connectorPublishToRun;
 
 /**
  * The connector, publishing with `publishRun`: `connectorPublishRun` (every promise awaited) or

@@ -6,6 +6,7 @@
  *   npx tsx bench/tools/ab.ts --other=/tmp/proto/src --broker=mosquitto --qos=0,1,2 --reps=7
  *   npx tsx bench/tools/ab.ts --other=/tmp/proto/src --path=e2e --qos=1     (publisher → subscriber)
  *   npx tsx bench/tools/ab.ts --other=/tmp/proto/src --qos=1 --max-in-flight=20   (both connectors' window)
+ *   npx tsx bench/tools/ab.ts --other=/tmp/proto/src --text        (the connectors publish a string, UTF-8 encoded)
  *
  * Prints msgs/s (min / median / max) and this process's CPU µs per message for each.
  */
@@ -41,6 +42,10 @@ async function main(): Promise<void> {
     () => undefined,
   );
   const payload = Buffer.alloc(size, 0x78);
+  // --text: the connectors publish the payload as a string (encoded per publish), as most users do.
+  const text = args.has('text');
+  if (text && path === 'e2e') throw new Error('--text is for --path=publish');
+  const connectorPayload = text ? 'x'.repeat(size) : payload;
   try {
     for (const qos of args.numbers('qos', [0, 1, 2]) as QoS[]) {
       const n = qos === 2 ? 20_000 : 50_000;
@@ -88,7 +93,14 @@ async function main(): Promise<void> {
             }
             const bench = await startConnector(broker.url, options, Connector);
             try {
-              return await connectorPublishRun(bench.connector, 'bench/ab', count, qos, payload, 60_000);
+              return await connectorPublishRun(
+                bench.connector,
+                'bench/ab',
+                count,
+                qos,
+                connectorPayload,
+                60_000,
+              );
             } finally {
               await bench.close();
             }

@@ -1,10 +1,11 @@
 /**
  * The profiled process of bench/tools/profile.ts: starts a broker, runs one variant `runs` times
  * (`--poison=N` first fires N publishes with a callback each, as scenario 1 does before its other rows).
+ * `--path=latency` runs `n` round trips (scenario 3's ping → echo → pong) on a raw or a connector pair.
  */
 import type { QoS } from '../../src/connector/types.js';
 import { Args } from '../lib/args.js';
-import { startBroker } from '../lib/brokers.js';
+import { type BenchBroker, startBroker } from '../lib/brokers.js';
 import {
   connectorPublishRun,
   connectorPublishToRun,
@@ -13,6 +14,7 @@ import {
 } from '../lib/connector.js';
 import { connectorE2e, e2eRun, payloads, rawE2e } from '../lib/e2e.js';
 import { connectRaw, endRaw, type RawPattern, rawPublishRun } from '../lib/raw.js';
+import { connectorEnd, measure, pair, rawEnd } from '../lib/round-trip.js';
 
 /** Publishes n messages with raw MQTT.js in `pattern` on a fresh connection; resolves with elapsed ms. */
 async function rawRun(
@@ -27,6 +29,26 @@ async function rawRun(
     return await rawPublishRun(client, 'bench/prof', n, qos, payload, pattern, 60_000);
   } finally {
     await endRaw(client);
+  }
+}
+
+/** `n` round trips one at a time on a fresh pair of `kind` ends; resolves with round trips per second. */
+async function roundTripRate(
+  broker: BenchBroker,
+  kind: 'raw' | 'connector',
+  qos: QoS,
+  n: number,
+  run: number,
+): Promise<number> {
+  const open = () => (kind === 'raw' ? rawEnd(broker, qos, true) : connectorEnd(broker, qos));
+  const roundTrips = await pair(await open(), await open(), `prof-${process.pid}-${run}`);
+  try {
+    const start = performance.now();
+    const { rtts, lost } = await measure(roundTrips, n, 120_000);
+    if (lost > 0) throw new Error(`${lost} round trips got no answer`);
+    return (rtts.length / (performance.now() - start)) * 1000;
+  } finally {
+    await roundTrips.close();
   }
 }
 
@@ -72,6 +94,8 @@ async function main(): Promise<void> {
                 : { kind: 'window', window };
           rate = (n / (await rawRun(broker.url, n, qos, payload, pattern))) * 1000;
         }
+      } else if (path === 'latency') {
+        rate = await roundTripRate(broker, variant === 'raw' ? 'raw' : 'connector', qos, n, run);
       } else {
         const messages = payloads(n, size);
         const limits = { idleMs: 1_500, capMs: 60_000 };
@@ -94,7 +118,8 @@ async function main(): Promise<void> {
                 );
         rate = result.rate;
       }
-      console.log(`run ${run + 1}: ${Math.round(rate).toLocaleString('en-US')} msgs/s`);
+      const unit = path === 'latency' ? 'round trips/s' : 'msgs/s';
+      console.log(`run ${run + 1}: ${Math.round(rate).toLocaleString('en-US')} ${unit}`);
     }
   } finally {
     await broker.stop();

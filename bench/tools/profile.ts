@@ -4,10 +4,11 @@
  *
  *   npx tsx bench/tools/profile.ts --path=publish --variant=connector --qos=1 --size=64 --n=50000 --runs=5
  *   npx tsx bench/tools/profile.ts --path=e2e --variant=raw --qos=1
+ *   npx tsx bench/tools/profile.ts --path=latency --variant=connector --qos=1 --n=20000 --broker=mosquitto
  *
  * Variants: publish: connector (all fired), connector-publishto (the publishTo operator), connector-win (caller keeps 100 promises outstanding), raw
  * (window), raw-promised (window, a promise per message, all awaited), raw-fire; e2e: connector, raw, raw-fire,
- * raw-to-connector, connector-to-raw.
+ * raw-to-connector, connector-to-raw; latency (round trips one at a time, scenario 3): connector, raw.
  *
  * It starts the broker, then runs the variant in a child `node --cpu-prof` process and prints the
  * functions with the most self time (the profile is kept under test-artifacts/bench/profiles).
