@@ -8,6 +8,7 @@ import type { MqttClient } from 'mqtt';
 import type { OutgoingPublishOptions, PublishAck } from '../streams/port.js';
 import { PublishFailedError } from './errors.js';
 import { toPublishError } from './failures.js';
+import { forMqttJs } from './mqtt-payload.js';
 import { toOutgoingProperties } from './packets.js';
 import type { QoS } from './types.js';
 
@@ -43,26 +44,6 @@ const THIN_WINDOW = 32;
  * (`--trace-pretenuring-statistics`: 6–13 decisions per process before, 1–2 after; bench/ANALYSIS.md).
  */
 const HANDED_AT_ONCE = 16;
-
-/** Node's `Buffer`, where there is one (not in browsers). */
-const NodeBuffer = (globalThis as { Buffer?: typeof Buffer }).Buffer;
-
-/**
- * `payload` as MQTT.js handles it best, without copying its bytes. MQTT.js stores a copy of each QoS 1/2
- * PUBLISH (rfdc): a Node `Buffer` is copied byte for byte, but any other Uint8Array with its whole
- * underlying ArrayBuffer, so a message received in a 64 KiB socket read and published again (a bridge, an
- * echo) would copy the whole read, and each ~1.5 µs slower than a Buffer even when small. In Node the
- * bytes are handed over as a Buffer view of the same memory (Node's socket also takes a Buffer without
- * converting it); elsewhere a view into a larger buffer is trimmed to its own bytes before MQTT.js stores it.
- */
-export function forMqttJs(payload: Uint8Array, qos: QoS): Uint8Array {
-  if (NodeBuffer !== undefined) {
-    return payload instanceof NodeBuffer
-      ? payload
-      : NodeBuffer.from(payload.buffer, payload.byteOffset, payload.byteLength);
-  }
-  return qos !== 0 && payload.byteLength !== payload.buffer.byteLength ? payload.slice() : payload;
-}
 
 /** Sends publishes through one MQTT.js client. */
 export interface PublishSender {
@@ -162,7 +143,8 @@ export function createPublishSender(client: MqttClient): PublishSender {
       : { qos, retain: options.retain };
     handing = done;
     if (qos !== 0) awaitingAck++;
-    // MQTT.js accepts any Uint8Array at run time; its types name only Buffer and string.
+    // MQTT.js accepts any Uint8Array at run time (its types name only Buffer and string); forMqttJs keeps
+    // its stored copy of a QoS 1/2 message to the message's own bytes.
     client.publish(topic, forMqttJs(payload, qos) as unknown as string, opts, (error, packet) => {
       // Inside a client.publish of ours (this one's or another's): settling now would re-enter it.
       const duringPublish = handing !== undefined;

@@ -6,7 +6,7 @@
  * thin window (fewer than 32 awaiting).
  */
 import type { MqttClient } from 'mqtt';
-import { createPublishSender, type forMqttJs } from '../../../src/connector/publish-sender';
+import { createPublishSender } from '../../../src/connector/publish-sender';
 import type { PublishAck } from '../../../src/streams/port';
 
 type MqttCallback = (error?: Error | null, packet?: { reasonCode?: number }) => void;
@@ -260,9 +260,8 @@ describe('publish sender, a long synchronous run', () => {
 });
 
 /**
- * What MQTT.js gets as the payload. Its stored copy of a QoS 1/2 PUBLISH (rfdc) copies a Buffer's own
- * bytes but any other Uint8Array's whole underlying ArrayBuffer: the bytes must reach it as a Buffer in
- * Node (without a copy), and trimmed to their own bytes where there is no Buffer (browsers).
+ * What MQTT.js gets as the payload, in Node: a Buffer over the same bytes (test/unit/connector/mqtt-payload.test.ts
+ * has the rules, browsers included).
  */
 describe('publish sender, the payload MQTT.js gets', () => {
   const backing = new ArrayBuffer(64 * 1024);
@@ -287,39 +286,5 @@ describe('publish sender, the payload MQTT.js gets', () => {
     const buffer = Buffer.from([7, 8]);
     sender.publish('t', buffer, { qos: 0, retain: false }, () => undefined);
     expect(payloads[0]).toBe(buffer);
-  });
-
-  describe("without Node's Buffer (a browser)", () => {
-    let browserForMqttJs: typeof forMqttJs;
-    beforeAll(() => {
-      const nodeBuffer = globalThis.Buffer;
-      // The sender looks for Buffer when it loads: load a copy of it while there is none.
-      Reflect.deleteProperty(globalThis, 'Buffer');
-      try {
-        jest.isolateModules(() => {
-          /* eslint-disable @typescript-eslint/no-require-imports -- a fresh copy of the module, loaded now */
-          const sender = require('../../../src/connector/publish-sender') as { forMqttJs: typeof forMqttJs };
-          /* eslint-enable @typescript-eslint/no-require-imports */
-          browserForMqttJs = sender.forMqttJs;
-        });
-      } finally {
-        globalThis.Buffer = nodeBuffer;
-      }
-    });
-
-    it('trims a QoS 1/2 view into a larger buffer to a copy of its own bytes', () => {
-      for (const qos of [1, 2] as const) {
-        const handed = browserForMqttJs(view, qos);
-        expect(Buffer.isBuffer(handed)).toBe(false);
-        expect(handed.buffer.byteLength).toBe(5);
-        expect([...handed]).toEqual([1, 2, 3, 4, 5]);
-      }
-    });
-
-    it('hands over as they are: a QoS 0 view (MQTT.js stores no copy), and bytes that fill their buffer', () => {
-      expect(browserForMqttJs(view, 0)).toBe(view);
-      const whole = new Uint8Array([1, 2, 3]);
-      expect(browserForMqttJs(whole, 1)).toBe(whole);
-    });
   });
 });
