@@ -6,6 +6,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { type EmbeddedBroker, startAedes } from '../support/aedes';
+import { eventually } from '../support/eventually';
 import { type MosquittoBroker, startMosquitto } from '../support/mosquitto';
 import { bundlePage, launchChromium, openPage, servePage } from './harness';
 import { type NodeSide, startNodeSide } from './node-side';
@@ -114,7 +115,9 @@ describe('mqtt-connector in headless Chromium', () => {
       'disconnected',
     ]);
     expect(stopped.received).toBe(6); // 2 rounds × (JSON echo, binary echo, Node's answer)
-    expect(clientIds(aedes)).not.toContain(`browser-${name}`);
+    // disconnect() resolves once the page's WebSocket is closed; aedes forgets the client when it reads that
+    // close, a moment later in this process.
+    await eventually(() => !clientIds(aedes).includes(`browser-${name}`), 2000);
   });
 
   it('aedes over wss:// with a path (TLS WebSocket, test certificate): JSON and binary both ways', async () => {

@@ -10,7 +10,7 @@
 import { filter, firstValueFrom, timeout } from 'rxjs';
 import { MqttConnector, type PublishResult } from '../../../src/index';
 import { startAedes, type EmbeddedBroker } from '../../support/aedes';
-import { eventually } from './helpers/eventually';
+import { eventually } from '../../support/eventually';
 import { rawSubscriber, type RawSubscriber } from './helpers/raw-subscriber';
 
 const SUBSCRIBER_ID = 'restart-subscriber';

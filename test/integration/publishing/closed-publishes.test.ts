@@ -10,7 +10,7 @@
 import { MqttConnector, type PublishResult } from '../../../src/index';
 import { waitForState } from '../../../src/testing/index';
 import type { FaultProxy } from '../../support/fault-proxy';
-import { eventually } from './helpers/eventually';
+import { eventually } from '../../support/eventually';
 import { startProxiedBroker, type ProxiedBroker } from './helpers/proxied-broker';
 import type { RawSubscriber } from './helpers/raw-subscriber';
 

@@ -7,7 +7,7 @@
 import { filter, firstValueFrom, timeout } from 'rxjs';
 import { MqttConnector, type PublishResult } from '../../../src/index';
 import type { FaultProxy } from '../../support/fault-proxy';
-import { eventually } from './helpers/eventually';
+import { eventually } from '../../support/eventually';
 import { startProxiedBroker, type ProxiedBroker } from './helpers/proxied-broker';
 import type { RawSubscriber } from './helpers/raw-subscriber';
 
