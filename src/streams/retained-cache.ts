@@ -15,6 +15,7 @@
  * @internal
  */
 import { slotHas, slotWith, slotWithout, type Slot } from './arrays.js';
+import { withOwnBytes } from './own-bytes.js';
 import type { IncomingPublish } from './port.js';
 import { retainedSize } from './retained-size.js';
 
@@ -116,7 +117,9 @@ export class RetainedCache<R = unknown> {
       this.drop(topic, 'maxBytes');
       return undefined;
     }
-    const stored = message.retain && !message.dup ? message : { ...message, retain: true, dup: false };
+    // Kept for long: not a view into the socket read it came in (see own-bytes.ts).
+    const own = withOwnBytes(message);
+    const stored = own.retain && !own.dup ? own : { ...own, retain: true, dup: false };
     if (old !== undefined) {
       this.records.delete(topic);
       this.byteCount -= old.size;

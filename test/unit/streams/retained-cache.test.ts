@@ -28,6 +28,26 @@ describe('RetainedCache', () => {
     expect([...cache.values()][0]).toMatchObject({ topic: 'a', retain: true, dup: false });
   });
 
+  it('keeps a copy of the bytes of a payload that is a view into a larger read, not the read', () => {
+    const cache = new RetainedCache({ maxTopics: 10, maxBytes: 1000 });
+    const read = new Uint8Array(64 * 1024); // the socket read the message arrived in
+    read.set([1, 2, 3], 500);
+    const correlationData = read.subarray(600, 602);
+    cache.set({ ...publish('a', ''), payload: read.subarray(500, 503), properties: { correlationData } });
+    const cached = [...cache.values()][0] as IncomingPublish;
+    expect(cached.payload.buffer.byteLength).toBe(3);
+    expect([...cached.payload]).toEqual([1, 2, 3]);
+    expect(cached.properties?.correlationData?.buffer.byteLength).toBe(2);
+    expect(cache.bytes).toBe(1 + 3 + (3 + 2)); // counted as before: topic, payload, framed correlation data
+  });
+
+  it('stores a message whose bytes are their own as it is', () => {
+    const cache = new RetainedCache({ maxTopics: 10, maxBytes: 1000 });
+    const message = publish('a', 'own');
+    cache.set(message);
+    expect([...cache.values()][0]).toBe(message);
+  });
+
   it('drops the least recently updated topic when maxTopics is reached, and counts it', () => {
     const dropped: [string, string][] = [];
     const cache = new RetainedCache({ maxTopics: 3, maxBytes: 1000 }, (topic, reason) =>
