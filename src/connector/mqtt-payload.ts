@@ -7,6 +7,7 @@
  *
  * @internal
  */
+import { ownBytes } from '../streams/own-bytes.js';
 import type { QoS } from './types.js';
 
 /** Turns a payload into what MQTT.js's `publish` gets (see {@link payloadConverter}). */
@@ -34,8 +35,7 @@ export function payloadConverter(buffer: typeof Buffer | undefined): PayloadForM
         ? payload
         : buffer.from(payload.buffer, payload.byteOffset, payload.byteLength);
   }
-  return (payload, qos) =>
-    qos !== 0 && payload.byteLength !== payload.buffer.byteLength ? payload.slice() : payload;
+  return (payload, qos) => (qos === 0 ? payload : ownBytes(payload));
 }
 
 /** The converter of this runtime. */

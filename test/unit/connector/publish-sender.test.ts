@@ -279,12 +279,4 @@ describe('publish sender, the payload MQTT.js gets', () => {
     expect([...handed]).toEqual([9, 2, 3, 4, 5]);
     view[0] = 1;
   });
-
-  it('hands a Buffer over as it is', () => {
-    const { client, payloads } = fakeClient(() => true);
-    const sender = createPublishSender(client);
-    const buffer = Buffer.from([7, 8]);
-    sender.publish('t', buffer, { qos: 0, retain: false }, () => undefined);
-    expect(payloads[0]).toBe(buffer);
-  });
 });
