@@ -20,6 +20,12 @@ export interface BenchConnector {
 /** The connector class (another source tree's can be passed in: bench/tools/ab.ts). */
 export type ConnectorClass = new (options: MqttConnectorOptions) => MqttConnector;
 
+/** The connector class of another source tree (`dir`: its src/ directory), loaded through tsx, for A/Bs. */
+export async function loadConnector(dir: string): Promise<ConnectorClass> {
+  const module = (await import(`${dir.replace(/\/$/, '')}/index.ts`)) as { MqttConnector: ConnectorClass };
+  return module.MqttConnector;
+}
+
 /** Creates and connects a connector to `url`; rejects if it is not connected within 10 s. */
 export async function startConnector(
   url: string,

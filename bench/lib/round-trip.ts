@@ -67,6 +67,16 @@ export async function connectorEnd(
   };
 }
 
+/** A raw MQTT.js end with TCP_NODELAY, or a connector end (of `Connector`: this tree's by default). */
+export function openEnd(
+  kind: 'raw' | 'connector',
+  broker: BenchBroker,
+  qos: QoS,
+  Connector?: ConnectorClass,
+): Promise<RoundTripEnd> {
+  return kind === 'raw' ? rawEnd(broker, qos, true) : connectorEnd(broker, qos, Connector);
+}
+
 /** Wires a pinger and an echo end into a {@link Pair} on topics unique to `id`. */
 export async function pair(pinger: RoundTripEnd, echo: RoundTripEnd, id: string): Promise<Pair> {
   let pong: () => void = () => undefined;

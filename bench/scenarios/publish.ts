@@ -95,7 +95,10 @@ function rawVariant(
   };
 }
 
-/** How a connector variant publishes its n messages (resolves with elapsed ms). */
+/**
+ * How a connector variant publishes its n messages (resolves with elapsed ms): `connectorPublishToRun`'s
+ * shape, which `connectorPublishRun` fits too (it also takes strings, for bench/tools/ab.ts --text).
+ */
 type ConnectorRun = typeof connectorPublishToRun;
 
 /**

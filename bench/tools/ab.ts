@@ -14,7 +14,7 @@ import type { QoS } from '../../src/connector/types.js';
 import { MqttConnector } from '../../src/index.js';
 import { Args } from '../lib/args.js';
 import { startBroker } from '../lib/brokers.js';
-import { type ConnectorClass, connectorPublishRun, startConnector } from '../lib/connector.js';
+import { connectorPublishRun, loadConnector, startConnector } from '../lib/connector.js';
 import { measureCost } from '../lib/cost.js';
 import { e2eRun, payloads, rawE2e } from '../lib/e2e.js';
 import { connectRaw, endRaw, rawPublishRun } from '../lib/raw.js';
@@ -25,9 +25,7 @@ async function main(): Promise<void> {
   const args = new Args();
   const other = args.optionalString('other');
   if (other === undefined) throw new Error('--other=<path to another src/ directory> is required');
-  const { MqttConnector: OtherConnector } = (await import(`${other.replace(/\/$/, '')}/index.ts`)) as {
-    MqttConnector: ConnectorClass;
-  };
+  const OtherConnector = await loadConnector(other);
   const kind = args.string('broker', 'mosquitto') as 'aedes' | 'mosquitto';
   const path = args.string('path', 'publish');
   const limits = { idleMs: 1_500, capMs: 60_000 };

@@ -14,13 +14,12 @@
 import type { QoS } from '../../src/connector/types.js';
 import { Args } from '../lib/args.js';
 import { type BenchBroker, startBroker } from '../lib/brokers.js';
-import type { ConnectorClass } from '../lib/connector.js';
+import { type ConnectorClass, loadConnector } from '../lib/connector.js';
 import {
-  connectorEnd,
   measureInterleaved,
+  openEnd,
   pair,
   type Pair,
-  rawEnd,
   type RoundTripEnd,
   type RoundTrips,
 } from '../lib/round-trip.js';
@@ -37,14 +36,14 @@ const PAIRS: readonly (readonly [pinger: EndKind, echo: EndKind])[] = [
   ['connector', 'raw'],
 ];
 
-function openEnd(
+/** Opens one end of `kind` (B: the `--other` tree's connector). */
+function openKind(
   kind: EndKind,
   broker: BenchBroker,
   qos: QoS,
   other?: ConnectorClass,
 ): Promise<RoundTripEnd> {
-  if (kind === 'raw') return rawEnd(broker, qos, true);
-  return connectorEnd(broker, qos, kind === 'B' ? other : undefined);
+  return openEnd(kind === 'raw' ? 'raw' : 'connector', broker, qos, kind === 'B' ? other : undefined);
 }
 
 /** A difference in µs with its sign: +8, -2, 0. */
@@ -61,14 +60,7 @@ async function main(): Promise<void> {
   const samples = args.number('samples', 2_000);
   const capMs = args.number('repMs', 6_000);
   const otherDir = args.optionalString('other');
-  const other =
-    otherDir === undefined
-      ? undefined
-      : (
-          (await import(`${otherDir.replace(/\/$/, '')}/index.ts`)) as {
-            MqttConnector: ConnectorClass;
-          }
-        ).MqttConnector;
+  const other = otherDir === undefined ? undefined : await loadConnector(otherDir);
   const kinds: readonly (readonly [EndKind, EndKind])[] =
     other === undefined ? PAIRS : [...PAIRS, ['B', 'B']];
   const broker = await startBroker({ kind, noDelay: true }, () => undefined);
@@ -88,8 +80,8 @@ async function main(): Promise<void> {
           const [pinger, echo] = kinds[index] as readonly [EndKind, EndKind];
           pairs.push(
             await pair(
-              await openEnd(pinger, broker, qos, other),
-              await openEnd(echo, broker, qos, other),
+              await openKind(pinger, broker, qos, other),
+              await openKind(echo, broker, qos, other),
               `${process.pid}-${rep}-${index}`,
             ),
           );

@@ -14,7 +14,7 @@ import {
 } from '../lib/connector.js';
 import { connectorE2e, e2eRun, payloads, rawE2e } from '../lib/e2e.js';
 import { connectRaw, endRaw, type RawPattern, rawPublishRun } from '../lib/raw.js';
-import { connectorEnd, measure, pair, rawEnd } from '../lib/round-trip.js';
+import { measure, openEnd, pair } from '../lib/round-trip.js';
 
 /** Publishes n messages with raw MQTT.js in `pattern` on a fresh connection; resolves with elapsed ms. */
 async function rawRun(
@@ -40,8 +40,11 @@ async function roundTripRate(
   n: number,
   run: number,
 ): Promise<number> {
-  const open = () => (kind === 'raw' ? rawEnd(broker, qos, true) : connectorEnd(broker, qos));
-  const roundTrips = await pair(await open(), await open(), `prof-${process.pid}-${run}`);
+  const roundTrips = await pair(
+    await openEnd(kind, broker, qos),
+    await openEnd(kind, broker, qos),
+    `prof-${process.pid}-${run}`,
+  );
   try {
     const start = performance.now();
     const { rtts, lost } = await measure(roundTrips, n, 120_000);
