@@ -93,8 +93,9 @@ export function createMqttClient(options: ResolvedOptions, logger: Logger): Mqtt
     socketOpen ? new Promise<void>((resolve) => client.once('close', () => resolve())) : Promise.resolve();
 
   // Listen from the start: a persistent session's backlog can arrive in the same read as the CONNACK.
-  client.on('message', (_topic: string, _payload: unknown, packet: IPublishPacket) => {
-    incoming$.next(toIncomingPublish(packet));
+  // `topic`, not `packet.topic`: MQTT.js resolves an MQTT 5 Topic Alias into the former only.
+  client.on('message', (topic: string, _payload: unknown, packet: IPublishPacket) => {
+    incoming$.next(toIncomingPublish(topic, packet));
   });
 
   function attempt(broker: BrokerEndpoint): Observable<ConnAck> {

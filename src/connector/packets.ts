@@ -8,15 +8,18 @@ import type { IPublishPacket } from 'mqtt';
 import type { IncomingPublish } from '../streams/port.js';
 import type { MessageProperties, QoS } from './types.js';
 
-/** An incoming PUBLISH as the data paths see it. */
-export function toIncomingPublish(packet: IPublishPacket): IncomingPublish {
+/**
+ * An incoming PUBLISH as the data paths see it, on `topic`: the topic name MQTT.js resolved, which on MQTT 5
+ * differs from the packet's when the broker sent the PUBLISH with a Topic Alias and an empty topic name.
+ */
+export function toIncomingPublish(topic: string, packet: IPublishPacket): IncomingPublish {
   const payload = packet.payload;
   const bytes =
     typeof payload === 'string'
       ? new TextEncoder().encode(payload)
       : new Uint8Array(payload.buffer, payload.byteOffset, payload.byteLength);
   const incoming: IncomingPublish = {
-    topic: packet.topic,
+    topic,
     payload: bytes,
     qos: packet.qos as QoS,
     retain: packet.retain === true,

@@ -1,10 +1,11 @@
 /**
- * Minimal TCP servers for connection edge cases that a real broker cannot produce on demand: one that
- * accepts and never answers (a CONNECT that never gets its CONNACK), one that accepts the CONNECT and
- * then acknowledges nothing (a publish that never gets its PUBACK). Ephemeral loopback ports; `close()`
- * destroys every socket so Jest exits on its own.
+ * Minimal TCP servers for edge cases that a real broker cannot produce on demand: one that accepts and
+ * never answers (a CONNECT that never gets its CONNACK), one that accepts the CONNECT and then
+ * acknowledges nothing (a publish that never gets its PUBACK), and a scripted MQTT 5 peer for packets no
+ * broker at hand sends. Ephemeral loopback ports; `close()` destroys every socket so Jest exits on its own.
  */
 import { createServer, type AddressInfo, type Socket } from 'node:net';
+import { generate, parser, type Packet } from 'mqtt-packet';
 
 /** CONNACK, MQTT 3.1.1: session not present, return code 0 (accepted). */
 const CONNACK_ACCEPTED = Uint8Array.from([0x20, 0x02, 0x00, 0x00]);
@@ -39,6 +40,28 @@ export function unacknowledgingServer(): Promise<RawServer> {
       connected = true;
       socket.write(CONNACK_ACCEPTED);
     });
+  });
+}
+
+/** Writes one MQTT 5 packet to the client. */
+export type SendPacket = (packet: Packet) => void;
+
+/**
+ * An MQTT 5 peer that the test scripts: every packet the client sends is parsed and handed to `respond`
+ * with a function that writes packets back. For protocol paths that Mosquitto, NATS and aedes never take
+ * toward a client (Mosquitto 2.0 sends no Topic Alias, for one). `packetAfterConnect` counts the packets
+ * after the CONNECT.
+ */
+export function scriptedServer(respond: (packet: Packet, send: SendPacket) => void): Promise<RawServer> {
+  return rawServer((socket, onPacket) => {
+    const incoming = parser({ protocolVersion: 5 });
+    const send: SendPacket = (packet) => void socket.write(generate(packet, { protocolVersion: 5 }));
+    incoming.on('packet', (packet: Packet) => {
+      if (packet.cmd !== 'connect') onPacket();
+      respond(packet, send);
+    });
+    incoming.on('error', () => socket.destroy());
+    socket.on('data', (chunk: Buffer) => void incoming.parse(chunk));
   });
 }
 
