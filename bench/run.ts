@@ -65,6 +65,7 @@ const SCENARIOS: readonly ScenarioSpec[] = [
     deadlineMs: 120_000,
     smokeDeadlineMs: 10_000,
   },
+  { number: 8, file: 'mqtt5.ts', title: 'MQTT 5', deadlineMs: 300_000, smokeDeadlineMs: 30_000 },
 ];
 
 const RESULTS_FILE = join('bench', 'results', 'last-run.json');

@@ -7,7 +7,7 @@ import type { QoS } from '../../src/connector/types.js';
 import type { BenchBroker } from './brokers.js';
 import { measureCost, type RunCost } from './cost.js';
 import { type BenchConnector, type ConnectorClass, publishWindowed, startConnector } from './connector.js';
-import { connectRaw, endRaw } from './raw.js';
+import { connectRaw, endRaw, windowWithin } from './raw.js';
 import { sleep, withTimeout } from './timing.js';
 
 /** What one run measured. */
@@ -135,6 +135,11 @@ export interface E2eSides {
   readonly window?: number | 'all';
   /** The connector class for the connector sides (another source tree's: bench/tools/ab.ts). */
   readonly Connector?: ConnectorClass;
+  /**
+   * The MQTT version of both sides (default 4, MQTT 3.1.1). On 5 a raw publisher keeps its window within
+   * the broker's Receive Maximum, as the connector does.
+   */
+  readonly protocolVersion?: 4 | 5;
   /** Called once both connectors exist (scenario 7 attaches its observers); returns the detach function. */
   readonly setup?: (
     publisher: BenchConnector | undefined,
@@ -149,12 +154,14 @@ async function subscribeSide(
   topic: string,
   qos: QoS,
   rx: Receiver,
-  Connector?: ConnectorClass,
+  Connector: ConnectorClass | undefined,
+  protocolVersion: 4 | 5,
 ): Promise<{ close(): Promise<void>; connector?: BenchConnector; drops(): number }> {
   if (kind === 'raw') {
     const client = await connectRaw(broker.url, {
       noDelay: true,
       onMessage: (_t, payload) => rx.receive(payload),
+      mqtt: { protocolVersion },
     });
     try {
       await withTimeout(client.subscribeAsync(topic, { qos }), 10_000, 'raw SUBSCRIBE timed out');
@@ -164,7 +171,7 @@ async function subscribeSide(
     }
     return { close: () => endRaw(client), drops: () => 0 };
   }
-  const bench = await startConnector(broker.url, {}, Connector);
+  const bench = await startConnector(broker.url, { protocolVersion }, Connector);
   const subscription = bench.connector
     .subscribe<Uint8Array>(topic, { qos, decode: 'binary' })
     .subscribe((message) => rx.receive(message.payload));
@@ -229,17 +236,34 @@ export async function e2eRun(
   const closers: (() => Promise<void>)[] = [];
   let teardown: (() => void) | undefined;
   try {
-    const sub = await subscribeSide(sides.subscriber, broker, topic, qos, rx, sides.Connector);
+    const protocolVersion = sides.protocolVersion ?? 4;
+    const sub = await subscribeSide(
+      sides.subscriber,
+      broker,
+      topic,
+      qos,
+      rx,
+      sides.Connector,
+      protocolVersion,
+    );
     closers.push(() => sub.close());
     let publish: () => Promise<unknown>;
     let pubDrops = () => 0;
     let pubConnector: BenchConnector | undefined;
     if (sides.publisher === 'raw') {
-      const client = await connectRaw(broker.url, { noDelay: true });
+      const client = await connectRaw(broker.url, { noDelay: true, mqtt: { protocolVersion } });
       closers.push(() => endRaw(client));
-      publish = () => rawPublishAll(client, topic, qos, messages, sides.window ?? 100);
+      const window = sides.window ?? 100;
+      publish = () =>
+        rawPublishAll(
+          client,
+          topic,
+          qos,
+          messages,
+          window === 'all' ? window : windowWithin(client, qos, window),
+        );
     } else {
-      const bench = await startConnector(broker.url, {}, sides.Connector);
+      const bench = await startConnector(broker.url, { protocolVersion }, sides.Connector);
       closers.push(() => bench.close());
       pubConnector = bench;
       pubDrops = () => bench.drops();

@@ -56,6 +56,23 @@ export async function connectRaw(url: string, options: RawConnectOptions = {}): 
   return client;
 }
 
+/**
+ * The Receive Maximum the broker's MQTT 5 CONNACK announced (its limit of our unacknowledged QoS 1/2
+ * publishes), or `undefined` (MQTT 3.1.1, or none announced: 65,535). MQTT.js keeps the CONNACK's
+ * properties but does not hold its publishes to that limit: an expert on MQTT 5 keeps their window within it.
+ */
+export function receiveMaximumOf(client: MqttClient): number | undefined {
+  const properties = (client as unknown as { _serverProperties?: { receiveMaximum?: number } })
+    ._serverProperties;
+  return properties?.receiveMaximum;
+}
+
+/** `window`, or the broker's Receive Maximum when that is smaller (QoS 1/2 on MQTT 5). */
+export function windowWithin(client: MqttClient, qos: QoS, window: number): number {
+  const receiveMaximum = receiveMaximumOf(client);
+  return qos === 0 || receiveMaximum === undefined ? window : Math.min(window, receiveMaximum);
+}
+
 /** Ends a raw client at once (no DISCONNECT wait). */
 export function endRaw(client: MqttClient): Promise<void> {
   return new Promise((resolve) => client.end(true, {}, () => resolve()));

@@ -24,12 +24,18 @@ export interface Pair {
   close(): Promise<void>;
 }
 
-/** A raw MQTT.js end (TCP_NODELAY when `noDelay`). */
-export async function rawEnd(broker: BenchBroker, qos: QoS, noDelay: boolean): Promise<RoundTripEnd> {
+/** A raw MQTT.js end (TCP_NODELAY when `noDelay`), MQTT 3.1.1 unless `protocolVersion` says 5. */
+export async function rawEnd(
+  broker: BenchBroker,
+  qos: QoS,
+  noDelay: boolean,
+  protocolVersion: 4 | 5 = 4,
+): Promise<RoundTripEnd> {
   const handlers = new Map<string, (payload: Uint8Array) => void>();
   const client = await connectRaw(broker.url, {
     noDelay,
     onMessage: (topic, payload) => handlers.get(topic)?.(payload),
+    mqtt: { protocolVersion },
   });
   return {
     publish: (topic, payload) => void client.publish(topic, payload as Buffer, { qos }),
@@ -41,13 +47,17 @@ export async function rawEnd(broker: BenchBroker, qos: QoS, noDelay: boolean): P
   };
 }
 
-/** A connector end with its defaults (noDelay on), payloads as bytes; `Connector` from another tree for A/B. */
+/**
+ * A connector end with its defaults (noDelay on), payloads as bytes; `Connector` from another tree for
+ * A/B; MQTT 3.1.1 unless `protocolVersion` says 5.
+ */
 export async function connectorEnd(
   broker: BenchBroker,
   qos: QoS,
   Connector?: ConnectorClass,
+  protocolVersion: 4 | 5 = 4,
 ): Promise<RoundTripEnd> {
-  const started = await startConnector(broker.url, {}, Connector);
+  const started = await startConnector(broker.url, { protocolVersion }, Connector);
   const { connector } = started;
   const subscriptions: { unsubscribe(): void }[] = [];
   return {

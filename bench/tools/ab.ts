@@ -7,6 +7,7 @@
  *   npx tsx bench/tools/ab.ts --other=/tmp/proto/src --path=e2e --qos=1     (publisher → subscriber)
  *   npx tsx bench/tools/ab.ts --other=/tmp/proto/src --qos=1 --max-in-flight=20   (both connectors' window)
  *   npx tsx bench/tools/ab.ts --other=/tmp/proto/src --text        (the connectors publish a string, UTF-8 encoded)
+ *   npx tsx bench/tools/ab.ts --other=/tmp/proto/src --protocol=5  (every client on MQTT 5; mosquitto)
  *
  * Prints msgs/s (min / median / max) and this process's CPU µs per message for each.
  */
@@ -16,8 +17,8 @@ import { Args } from '../lib/args.js';
 import { startBroker } from '../lib/brokers.js';
 import { connectorPublishRun, loadConnector, startConnector } from '../lib/connector.js';
 import { measureCost } from '../lib/cost.js';
-import { e2eRun, payloads, rawE2e } from '../lib/e2e.js';
-import { connectRaw, endRaw, rawPublishRun } from '../lib/raw.js';
+import { e2eRun, payloads } from '../lib/e2e.js';
+import { connectRaw, endRaw, rawPublishRun, windowWithin } from '../lib/raw.js';
 import { fixed, int, spread, spreadText } from '../lib/stats.js';
 import { rotate } from '../lib/timing.js';
 
@@ -34,7 +35,10 @@ async function main(): Promise<void> {
   const maxInFlight = args.has('max-in-flight') ? args.number('max-in-flight', 0) : undefined;
   // The end-to-end runs start their connectors with default options: a window there would be raw's alone.
   if (maxInFlight !== undefined && path === 'e2e') throw new Error('--max-in-flight is for --path=publish');
-  const options = maxInFlight === undefined ? {} : { maxInFlight };
+  // --protocol=5: every client on MQTT 5; raw's QoS 1/2 window then stays within the broker's Receive Maximum.
+  const protocolVersion = args.number('protocol', 4) as 4 | 5;
+  if (protocolVersion !== 4 && protocolVersion !== 5) throw new Error('--protocol must be 4 or 5');
+  const options = { protocolVersion, ...(maxInFlight === undefined ? {} : { maxInFlight }) };
   const broker = await startBroker(
     { kind, noDelay: true, unbounded: path === 'e2e' && kind === 'mosquitto' },
     () => undefined,
@@ -50,13 +54,18 @@ async function main(): Promise<void> {
       const window = maxInFlight ?? (qos === 2 ? 20 : 100);
       const variants: [string, (count: number) => Promise<number>][] = [
         [
-          `raw, window ${window}`,
+          `raw, window ${window}${protocolVersion === 5 && qos > 0 ? ' within the Receive Maximum' : ''}`,
           async (count) => {
             if (path === 'e2e') {
-              const result = await rawE2e(broker, 'bench/ab/e2e', qos, payloads(count, size), window, limits);
+              const result = await e2eRun(broker, 'bench/ab/e2e', qos, payloads(count, size), limits, {
+                publisher: 'raw',
+                subscriber: 'raw',
+                window,
+                protocolVersion,
+              });
               return (count / result.rate) * 1000;
             }
-            const client = await connectRaw(broker.url, { noDelay: true });
+            const client = await connectRaw(broker.url, { noDelay: true, mqtt: { protocolVersion } });
             try {
               return await rawPublishRun(
                 client,
@@ -64,7 +73,7 @@ async function main(): Promise<void> {
                 count,
                 qos,
                 payload,
-                { kind: 'window', window },
+                { kind: 'window', window: windowWithin(client, qos, window) },
                 60_000,
               );
             } finally {
@@ -85,6 +94,7 @@ async function main(): Promise<void> {
                 publisher: 'connector',
                 subscriber: 'connector',
                 Connector,
+                protocolVersion,
               });
               if (result.lost > 0) throw new Error(`${name} lost ${result.lost}`);
               return (count / result.rate) * 1000;
@@ -119,7 +129,7 @@ async function main(): Promise<void> {
       }
       for (const [name] of variants) {
         console.log(
-          `${kind} QoS ${qos} ${size} B  ${name.padEnd(40)} ${spreadText(spread(rates.get(name) ?? []), int)} msgs/s, ` +
+          `${kind}${protocolVersion === 5 ? ' MQTT 5' : ''} QoS ${qos} ${size} B  ${name.padEnd(40)} ${spreadText(spread(rates.get(name) ?? []), int)} msgs/s, ` +
             `CPU ${fixed(spread(cpu.get(name) ?? []).median, 2)} µs/msg`,
         );
       }
