@@ -22,6 +22,11 @@ export interface TargetCheck {
   readonly measured: string;
   /** true = met, false = missed, null = not measurable in this run (n/a). */
   readonly met: boolean | null;
+  /**
+   * How many reps met the target on their own ("3 of 5"), where the target compares reps that ran side by
+   * side: the verdict is the medians', this tells a row the machine's spells decide from a steady gap.
+   */
+  readonly reps?: string;
 }
 
 /** A scenario's whole result. */

@@ -46,11 +46,19 @@ function targetsTable(run: BenchRun): string {
     check.where,
     check.measured,
     verdict(check.met),
+    check.reps ?? '–',
   ]);
   if (rows.length === 0) return '_No target was checked in this run._';
   return renderTable({
     title: 'targets',
-    columns: ['scenario', 'target (issue 7)', 'where', 'measured (this run)', 'verdict'],
+    columns: [
+      'scenario',
+      'target (issue 7)',
+      'where',
+      'measured (this run)',
+      'verdict',
+      'reps that met it alone',
+    ],
     rows,
   });
 }

@@ -66,6 +66,25 @@ export function spreadText(s: Spread, format: (value: number) => string = int): 
   return `${format(s.min)} / **${format(s.median)}** / ${format(s.max)}`;
 }
 
+/**
+ * How many reps meet a target on their own, as "3 of 5": rep i of `ours` against rep i of `reference`
+ * (one rotation of the variants runs them side by side). Beside a verdict on medians it tells a row that
+ * the machine's spells decide (reps both ways) from a steady gap (none, or all). `undefined` when a side
+ * has no reps, or a failed run left the two series out of step (`inStep` false).
+ */
+export function repsMeeting(
+  ours: readonly number[],
+  reference: readonly number[],
+  meets: (ours: number, reference: number) => boolean,
+  inStep = true,
+): string | undefined {
+  const count = Math.min(ours.length, reference.length);
+  if (count === 0 || !inStep) return undefined;
+  let met = 0;
+  for (let i = 0; i < count; i++) if (meets(ours[i] as number, reference[i] as number)) met++;
+  return `${met} of ${count}`;
+}
+
 /** A ratio as "0.93×". */
 export function times(value: number, digits = 2): string {
   if (!Number.isFinite(value)) return '–';

@@ -19,7 +19,7 @@ import { e2eRun, type E2eResult, payloads } from '../lib/e2e.js';
 import { connectRaw, endRaw, rawPublishRun, windowWithin } from '../lib/raw.js';
 import { connectorEnd, measureInterleaved, pair, type Pair, rawEnd } from '../lib/round-trip.js';
 import { runScenario, type ScenarioContext } from '../lib/scenario.js';
-import { fixed, int, percentile, spread, spreadText, times } from '../lib/stats.js';
+import { fixed, int, percentile, repsMeeting, spread, spreadText, times } from '../lib/stats.js';
 import { rotate } from '../lib/timing.js';
 
 type Version = 4 | 5;
@@ -63,6 +63,12 @@ async function repeat<R>(
     for (const variant of rotate(list, rep)) results.get(variant)?.push(await run(variant, false));
   }
   return results;
+}
+
+/** Keeps a part's per-rep results in the run's JSON (`raw.mqtt5`), by variant name, for later analysis. */
+function keepRaw<R>(ctx: ScenarioContext, key: string, results: ReadonlyMap<Variant, readonly R[]>): void {
+  const all = (ctx.out.raw.mqtt5 ??= {}) as Record<string, unknown>;
+  all[key] = Object.fromEntries([...results].map(([variant, reps]) => [variant.name, reps]));
 }
 
 /** Raw's variant and the connector's on `version`. */
@@ -124,6 +130,7 @@ async function publishPart(ctx: ScenarioContext, broker: BenchBroker, reps: numb
       (v, warmUp) => once(v.version, v.raw, warmUp ? n / 5 : n),
       timeoutMs,
     );
+    keepRaw(ctx, `publish qos${qos}`, results);
     const median = (v: Variant) => spread((results.get(v) ?? []).map((r) => r.rate)).median;
     for (const variant of list) {
       const runs = results.get(variant) ?? [];
@@ -139,6 +146,7 @@ async function publishPart(ctx: ScenarioContext, broker: BenchBroker, reps: numb
         errors.length > 0 ? `FAILED ${runs.filter((r) => r.error).length}: ${errors.join('; ')}` : '',
       ]);
     }
+    const rates = (v: Variant) => (results.get(v) ?? []).map((r) => r.rate);
     const [raw, ours] = pairOf(list, 5);
     const ratio = median(ours) / median(raw);
     const floor = qos === 0 ? 0.8 : 0.9;
@@ -148,6 +156,7 @@ async function publishPart(ctx: ScenarioContext, broker: BenchBroker, reps: numb
       where: `${broker.label}, MQTT 5, QoS ${qos}, ${SIZE} B`,
       measured: `${int(median(ours))} vs ${int(median(raw))} msgs/s = ${times(ratio)}`,
       met: failed ? false : ratio >= floor,
+      reps: repsMeeting(rates(ours), rates(raw), (a, b) => a / b >= floor),
     });
   }
   return rows;
@@ -182,6 +191,7 @@ async function e2ePart(ctx: ScenarioContext, broker: BenchBroker, reps: number):
       (v, warmUp) => once(v.version, v.raw, warmUp ? messages.slice(0, n / 5) : messages),
       limits.capMs,
     );
+    keepRaw(ctx, `e2e qos${qos}`, results);
     const median = (v: Variant) => spread((results.get(v) ?? []).map((r) => r.rate)).median;
     for (const variant of list) {
       const runs = results.get(variant) ?? [];
@@ -210,6 +220,13 @@ async function e2ePart(ctx: ScenarioContext, broker: BenchBroker, reps: number):
         ? `${int(median(ours))} vs ${int(median(raw))} msgs/s = ${times(ratio)}`
         : 'raw lost messages: no loss-free reference',
       met: rawClean ? ratio >= 0.9 : null,
+      reps: rawClean
+        ? repsMeeting(
+            ourRuns.map((r) => r.rate),
+            (results.get(raw) ?? []).map((r) => r.rate),
+            (a, b) => a / b >= 0.9,
+          )
+        : undefined,
     });
     if (qos === 1) {
       const lost = ourRuns.reduce((a, r) => a + r.lost, 0);
@@ -250,6 +267,7 @@ async function roundTripPart(ctx: ScenarioContext, broker: BenchBroker, reps: nu
       await Promise.all(pairs.map((p) => p.close()));
     }
   }
+  keepRaw(ctx, 'round trip p50 qos1', p50s);
   const median = (v: Variant) => spread(p50s.get(v) ?? []).median;
   const rows = list.map((variant) => {
     const [raw] = pairOf(list, variant.version);
@@ -269,6 +287,7 @@ async function roundTripPart(ctx: ScenarioContext, broker: BenchBroker, reps: nu
     where: `${broker.spec.kind}, MQTT 5, p50`,
     measured: `${int(median(ours))} vs ${int(median(raw))} µs = ${times(median(ours) / median(raw))}`,
     met: median(ours) / median(raw) <= 1.2,
+    reps: repsMeeting(p50s.get(ours) ?? [], p50s.get(raw) ?? [], (a, b) => a / b <= 1.2),
   });
   return rows;
 }

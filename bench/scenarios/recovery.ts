@@ -184,6 +184,7 @@ runScenario('6-recovery', 'Recovery after a broker restart', async (ctx) => {
           where: `${broker.label}, reconnectInterval ${interval} ms, jitter 'none', median outage ${int(outage)} ms`,
           measured: `${int(r.median)} ms from the kill (max ${int(r.max)}) = reconnectInterval + ${int(r.median - interval)} ms`,
           met: fails.length === 0 && r.count > 0 ? r.median <= interval + 100 : false,
+          reps: `${(recoveries.get(variant.name) ?? []).filter((ms) => ms <= interval + 100).length} of ${r.count + fails.length}`,
         });
       }
     }
