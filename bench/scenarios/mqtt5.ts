@@ -243,7 +243,7 @@ async function e2ePart(ctx: ScenarioContext, broker: BenchBroker, reps: number):
 
 async function roundTripPart(ctx: ScenarioContext, broker: BenchBroker, reps: number): Promise<string[][]> {
   const qos: QoS = 1;
-  const samples = ctx.smoke ? 50 : 1_000;
+  const samples = roundTripsPerRep(ctx);
   const capMs = ctx.smoke ? 600 : 3_000;
   const open = async (version: Version, raw: boolean, id: string): Promise<Pair> => {
     const end = () =>
@@ -303,7 +303,7 @@ runScenario('8-mqtt5', 'MQTT 5', async (ctx) => {
     `QoS 1/2 window on MQTT 5 is kept within it, as an expert's must be; the connector keeps to it by itself). ` +
     `End to end: as scenario 2 (mosquitto without inflight and queue limits, so no Receive Maximum), both ` +
     `clients on the version, the connector subscriber with decode 'binary'. Round trip: as scenario 3's ` +
-    `TCP_NODELAY pairs, QoS 1, all four pairs 20 round trips at a time in turn, ${samples(ctx)} per pair and rep. ` +
+    `TCP_NODELAY pairs, QoS 1, all four pairs 20 round trips at a time in turn, ${int(roundTripsPerRep(ctx))} per pair and rep. ` +
     `Fresh connections per run, one discarded warm-up per variant, ${reps} reps in rotating order. "CPU" = ` +
     `this process's CPU per message (both ends of end-to-end runs are in it).`;
   const brokers = ctx.args.list('brokers', ['aedes']);
@@ -341,6 +341,7 @@ runScenario('8-mqtt5', 'MQTT 5', async (ctx) => {
   });
 });
 
-function samples(ctx: ScenarioContext): string {
-  return ctx.smoke ? '50' : '1,000';
+/** Timed round trips per pair and rep. */
+function roundTripsPerRep(ctx: ScenarioContext): number {
+  return ctx.smoke ? 50 : 1_000;
 }
