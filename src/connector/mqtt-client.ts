@@ -16,6 +16,7 @@ import type { Logger } from './logger.js';
 import type { ResolvedOptions } from './options.js';
 import { buildMqttOptions, resolveCredentials } from './mqtt-options.js';
 import { configureMqttLog } from './mqtt-debug-log.js';
+import { writeBatchesWhole } from './packet-frames.js';
 import { toIncomingPublish } from './packets.js';
 import { guardAgainstPoisonMessages } from './poison-guard.js';
 import { createPublishSender } from './publish-sender.js';
@@ -140,6 +141,7 @@ export function createMqttClient(options: ResolvedOptions, logger: Logger): Mqtt
           socketOpen = true;
           client.reconnect(stores.current);
           if (options.noDelay) internals.stream?.setNoDelay?.(true);
+          writeBatchesWhole(internals.stream); // one WebSocket frame per write batch in Node, not per chunk
         })
         .catch((error: unknown) => {
           if (active) subscriber.error(classifyFailure(error, false));
