@@ -6,6 +6,7 @@ import type { MqttClient } from 'mqtt';
 import type { QoS } from '../../src/connector/types.js';
 import type { BenchBroker } from './brokers.js';
 import { measureCost, type RunCost } from './cost.js';
+import { errorText } from './output.js';
 import { type BenchConnector, type ConnectorClass, publishWindowed, startConnector } from './connector.js';
 import { connectRaw, endRaw, windowWithin } from './raw.js';
 import { sleep, withTimeout } from './timing.js';
@@ -95,6 +96,19 @@ export function sequenced(seq: number, size: number, template: Buffer): Buffer {
 export function payloads(n: number, size: number): Buffer[] {
   const template = Buffer.alloc(Math.max(4, size), 0x78);
   return Array.from({ length: n }, (_, i) => sequenced(i, size, template));
+}
+
+/** The record of a run that threw (a broker that refused, a client that could not connect): all `n` lost. */
+export function failedE2e(n: number, error: unknown): E2eResult {
+  return {
+    rate: 0,
+    unique: 0,
+    lost: n,
+    duplicates: 0,
+    outOfOrder: 0,
+    outcome: 'cap',
+    error: errorText(error),
+  };
 }
 
 /** Limits of one run. */
@@ -202,7 +216,7 @@ function rawPublishAll(
 ): Promise<void> {
   return new Promise<void>((resolve, reject) => {
     const n = messages.length;
-    const limit = window === 'all' ? n : window;
+    const limit = window === 'all' ? n : windowWithin(client, qos, window);
     let sent = 0;
     let done = 0;
     client.once('close', () => reject(new Error('the broker closed the publisher’s connection')));
@@ -253,15 +267,7 @@ export async function e2eRun(
     if (sides.publisher === 'raw') {
       const client = await connectRaw(broker.url, { noDelay: true, mqtt: { protocolVersion } });
       closers.push(() => endRaw(client));
-      const window = sides.window ?? 100;
-      publish = () =>
-        rawPublishAll(
-          client,
-          topic,
-          qos,
-          messages,
-          window === 'all' ? window : windowWithin(client, qos, window),
-        );
+      publish = () => rawPublishAll(client, topic, qos, messages, sides.window ?? 100);
     } else {
       const bench = await startConnector(broker.url, { protocolVersion }, sides.Connector);
       closers.push(() => bench.close());

@@ -3,6 +3,11 @@
  * them and renders BENCHMARKS.md from them; numbers are never edited by hand.
  */
 
+/** The message of a thrown error, for a table's notes. */
+export function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
 /** One markdown table. */
 export interface Table {
   readonly title: string;

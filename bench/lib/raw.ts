@@ -61,7 +61,7 @@ export async function connectRaw(url: string, options: RawConnectOptions = {}): 
  * publishes), or `undefined` (MQTT 3.1.1, or none announced: 65,535). MQTT.js keeps the CONNACK's
  * properties but does not hold its publishes to that limit: an expert on MQTT 5 keeps their window within it.
  */
-export function receiveMaximumOf(client: MqttClient): number | undefined {
+function receiveMaximumOf(client: MqttClient): number | undefined {
   const properties = (client as unknown as { _serverProperties?: { receiveMaximum?: number } })
     ._serverProperties;
   return properties?.receiveMaximum;
@@ -82,7 +82,10 @@ export function endRaw(client: MqttClient): Promise<void> {
 export type RawPattern =
   /** `client.publish(t, m, {qos}, cb)` for every message in one synchronous loop. */
   | { readonly kind: 'fire' }
-  /** At most `window` callbacks outstanding; the next publish goes from a callback. */
+  /**
+   * At most `window` callbacks outstanding (at QoS 1/2 on MQTT 5, at most the broker's Receive Maximum);
+   * the next publish goes from a callback.
+   */
   | { readonly kind: 'window'; readonly window: number }
   /**
    * `window`, plus a promise per message made before the first publish and resolved by its callback,
@@ -143,7 +146,7 @@ export async function rawPublishRun(
         if (done === n) resolve();
         else if (pattern.kind !== 'fire') next();
       };
-      const limit = pattern.kind === 'fire' ? n : pattern.window;
+      const limit = pattern.kind === 'fire' ? n : windowWithin(client, qos, pattern.window);
       const next = () => {
         while (sent < n && sent - done < limit) {
           sent++;

@@ -6,7 +6,15 @@
  */
 import type { QoS } from '../../src/connector/types.js';
 import { startBroker } from '../lib/brokers.js';
-import { connectorE2e, e2eRun, type E2eResult, type E2eSides, payloads, rawE2e } from '../lib/e2e.js';
+import {
+  connectorE2e,
+  type E2eResult,
+  e2eRun,
+  type E2eSides,
+  failedE2e,
+  payloads,
+  rawE2e,
+} from '../lib/e2e.js';
 import { runScenario } from '../lib/scenario.js';
 import { fixed, int, repsMeeting, spread, spreadText, times } from '../lib/stats.js';
 import { rotate } from '../lib/timing.js';
@@ -90,15 +98,7 @@ runScenario('2-e2e', 'End-to-end throughput (publisher → broker → subscriber
       for (let rep = 0; rep < reps; rep++) {
         ctx.checkTime(limits.capMs);
         for (const variant of rotate(variants, rep)) {
-          const r = await variant.run(messages).catch((error: unknown): E2eResult => ({
-            rate: 0,
-            unique: 0,
-            lost: n,
-            duplicates: 0,
-            outOfOrder: 0,
-            outcome: 'cap',
-            error: error instanceof Error ? error.message : String(error),
-          }));
+          const r = await variant.run(messages).catch((error: unknown) => failedE2e(n, error));
           results.get(variant.name)?.push(r);
         }
       }

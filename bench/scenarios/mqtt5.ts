@@ -13,10 +13,9 @@
  */
 import type { QoS } from '../../src/connector/types.js';
 import { type BenchBroker, startBroker } from '../lib/brokers.js';
-import { connectorPublishRun, startConnector } from '../lib/connector.js';
-import { measureCost } from '../lib/cost.js';
-import { e2eRun, type E2eResult, payloads } from '../lib/e2e.js';
-import { connectRaw, endRaw, rawPublishRun, windowWithin } from '../lib/raw.js';
+import { e2eRun, type E2eResult, failedE2e, payloads } from '../lib/e2e.js';
+import { errorText, type TargetCheck } from '../lib/output.js';
+import { publishOnce } from '../lib/publish-once.js';
 import { connectorEnd, measureInterleaved, pair, type Pair, rawEnd } from '../lib/round-trip.js';
 import { runScenario, type ScenarioContext } from '../lib/scenario.js';
 import { fixed, int, percentile, repsMeeting, spread, spreadText, times } from '../lib/stats.js';
@@ -78,10 +77,74 @@ function pairOf(list: readonly Variant[], version: Version): [raw: Variant, conn
   return [raw, ours];
 }
 
-interface PublishRun {
+/** A part's runs: each one's rate and CPU per message, and why it failed, if it did. */
+interface Run {
   readonly rate: number;
   readonly cpu: number;
   readonly error?: string;
+}
+
+/** The rates of `variant`'s runs, in rep order. */
+function ratesOf(results: ReadonlyMap<Variant, readonly Run[]>, variant: Variant): number[] {
+  return (results.get(variant) ?? []).map((run) => run.rate);
+}
+
+/** The median of those rates. */
+function medianRate(results: ReadonlyMap<Variant, readonly Run[]>, variant: Variant): number {
+  return spread(ratesOf(results, variant)).median;
+}
+
+/**
+ * The table rows of a throughput part: each variant's rates and CPU, the connector's median against raw's on
+ * the same version, and `notes` (its runs' errors are added).
+ */
+function rateRows<R extends Run>(
+  measure: string,
+  qos: QoS,
+  list: readonly Variant[],
+  results: ReadonlyMap<Variant, readonly R[]>,
+  notes: (runs: readonly R[]) => string[] = () => [],
+): string[][] {
+  return list.map((variant) => {
+    const runs = results.get(variant) ?? [];
+    const [raw] = pairOf(list, variant.version);
+    const errors = [...new Set(runs.flatMap((run) => (run.error === undefined ? [] : [run.error])))];
+    const failed = runs.filter((run) => run.error !== undefined).length;
+    return [
+      measure,
+      `${qos}`,
+      variant.name,
+      spreadText(spread(ratesOf(results, variant))),
+      variant.raw ? '–' : times(medianRate(results, variant) / medianRate(results, raw)),
+      fixed(spread(runs.map((run) => run.cpu)).median, 1),
+      [...notes(runs), ...(failed > 0 ? [`FAILED ${failed}: ${errors.join('; ')}`] : [])].join('; '),
+    ];
+  });
+}
+
+/** The target line of a ratio: the connector's median against raw's on MQTT 5, and the reps that met it. */
+function ratioTarget(
+  target: string,
+  where: string,
+  list: readonly Variant[],
+  results: ReadonlyMap<Variant, readonly Run[]>,
+  floor: number,
+  valid: boolean,
+): TargetCheck {
+  const [raw, ours] = pairOf(list, 5);
+  const ratio = medianRate(results, ours) / medianRate(results, raw);
+  const failed = (results.get(ours) ?? []).some((run) => run.error !== undefined);
+  return {
+    target,
+    where,
+    measured: valid
+      ? `${int(medianRate(results, ours))} vs ${int(medianRate(results, raw))} msgs/s = ${times(ratio)}`
+      : 'raw failed or lost messages: no reference',
+    met: valid ? !failed && ratio >= floor : null,
+    reps: valid
+      ? repsMeeting(ratesOf(results, ours), ratesOf(results, raw), (a, b) => a / b >= floor)
+      : undefined,
+  };
 }
 
 async function publishPart(ctx: ScenarioContext, broker: BenchBroker, reps: number): Promise<string[][]> {
@@ -91,73 +154,36 @@ async function publishPart(ctx: ScenarioContext, broker: BenchBroker, reps: numb
     const window = qos === 2 ? 20 : 100;
     const payload = Buffer.alloc(SIZE, 0x78);
     const timeoutMs = 60_000;
-    const once = async (version: Version, raw: boolean, count: number): Promise<PublishRun> => {
-      const meter = measureCost();
-      try {
-        let elapsed: number;
-        if (raw) {
-          const client = await connectRaw(broker.url, { noDelay: true, mqtt: { protocolVersion: version } });
-          try {
-            const pattern = { kind: 'window' as const, window: windowWithin(client, qos, window) };
-            elapsed = await rawPublishRun(client, 'bench/v5', count, qos, payload, pattern, timeoutMs);
-          } finally {
-            await endRaw(client);
-          }
-        } else {
-          const bench = await startConnector(broker.url, { protocolVersion: version });
-          try {
-            elapsed = await connectorPublishRun(bench.connector, 'bench/v5', count, qos, payload, timeoutMs);
-          } finally {
-            await bench.close();
-          }
-        }
-        const cost = await meter.stop();
-        return { rate: (count / elapsed) * 1000, cpu: cost.cpuUs / count };
-      } catch (error) {
-        await meter.stop();
-        return { rate: 0, cpu: Number.NaN, error: error instanceof Error ? error.message : String(error) };
-      }
-    };
+    const once = (variant: Variant, count: number): Promise<Run> =>
+      publishOnce(variant.raw ? 'raw' : 'connector', {
+        url: broker.url,
+        topic: 'bench/v5',
+        qos,
+        n: count,
+        payload,
+        window,
+        protocolVersion: variant.version,
+        timeoutMs,
+      }).catch((error: unknown) => ({ rate: 0, cpu: Number.NaN, error: errorText(error) }));
     const list = variantsOf(
       (version) =>
         `${versionName(version)}, raw MQTT.js, window ${window}` +
         (version === 5 && qos > 0 ? ' within the Receive Maximum' : ''),
     );
-    const results = await repeat(
-      ctx,
-      list,
-      reps,
-      (v, warmUp) => once(v.version, v.raw, warmUp ? n / 5 : n),
-      timeoutMs,
-    );
+    const results = await repeat(ctx, list, reps, (v, warmUp) => once(v, warmUp ? n / 5 : n), timeoutMs);
     keepRaw(ctx, `publish qos${qos}`, results);
-    const median = (v: Variant) => spread((results.get(v) ?? []).map((r) => r.rate)).median;
-    for (const variant of list) {
-      const runs = results.get(variant) ?? [];
-      const [raw] = pairOf(list, variant.version);
-      const errors = [...new Set(runs.flatMap((r) => (r.error === undefined ? [] : [r.error])))];
-      rows.push([
-        'publish, all fired',
-        `${qos}`,
-        variant.name,
-        spreadText(spread(runs.map((r) => r.rate))),
-        variant.raw ? '–' : times(median(variant) / median(raw)),
-        fixed(spread(runs.map((r) => r.cpu)).median, 1),
-        errors.length > 0 ? `FAILED ${runs.filter((r) => r.error).length}: ${errors.join('; ')}` : '',
-      ]);
-    }
-    const rates = (v: Variant) => (results.get(v) ?? []).map((r) => r.rate);
-    const [raw, ours] = pairOf(list, 5);
-    const ratio = median(ours) / median(raw);
-    const floor = qos === 0 ? 0.8 : 0.9;
-    const failed = (results.get(ours) ?? []).some((r) => r.error !== undefined);
-    ctx.out.target({
-      target: qos === 0 ? 'publish QoS 0 ≥ 0.8× the windowed raw pattern' : `publish QoS ${qos} ≥ 0.9× raw`,
-      where: `${broker.label}, MQTT 5, QoS ${qos}, ${SIZE} B`,
-      measured: `${int(median(ours))} vs ${int(median(raw))} msgs/s = ${times(ratio)}`,
-      met: failed ? false : ratio >= floor,
-      reps: repsMeeting(rates(ours), rates(raw), (a, b) => a / b >= floor),
-    });
+    rows.push(...rateRows('publish, all fired', qos, list, results));
+    const [raw] = pairOf(list, 5);
+    ctx.out.target(
+      ratioTarget(
+        qos === 0 ? 'publish QoS 0 ≥ 0.8× the windowed raw pattern' : `publish QoS ${qos} ≥ 0.9× raw`,
+        `${broker.label}, MQTT 5, QoS ${qos}, ${SIZE} B`,
+        list,
+        results,
+        qos === 0 ? 0.8 : 0.9,
+        (results.get(raw) ?? []).every((run) => run.error === undefined),
+      ),
+    );
   }
   return rows;
 }
@@ -169,67 +195,44 @@ async function e2ePart(ctx: ScenarioContext, broker: BenchBroker, reps: number):
     const n = ctx.smoke ? 1_000 : 50_000;
     const messages = payloads(n, SIZE);
     const topic = `bench/v5/e2e/${qos}`;
-    const once = (version: Version, raw: boolean, batch: readonly Buffer[]): Promise<E2eResult> =>
-      e2eRun(broker, topic, qos, batch, limits, {
-        publisher: raw ? 'raw' : 'connector',
-        subscriber: raw ? 'raw' : 'connector',
-        protocolVersion: version,
-      }).catch((error: unknown): E2eResult => ({
-        rate: 0,
-        unique: 0,
-        lost: batch.length,
-        duplicates: 0,
-        outOfOrder: 0,
-        outcome: 'cap',
-        error: error instanceof Error ? error.message : String(error),
-      }));
+    const once = (variant: Variant, batch: readonly Buffer[]): Promise<E2eResult & Run> => {
+      const side = variant.raw ? 'raw' : 'connector';
+      const sides = { publisher: side, subscriber: side, protocolVersion: variant.version } as const;
+      return e2eRun(broker, topic, qos, batch, limits, sides)
+        .catch((error: unknown) => failedE2e(batch.length, error))
+        .then((result) => ({ ...result, cpu: result.cpuPerMessage ?? Number.NaN }));
+    };
     const list = variantsOf((version) => `${versionName(version)}, raw → raw, publisher window 100`);
     const results = await repeat(
       ctx,
       list,
       reps,
-      (v, warmUp) => once(v.version, v.raw, warmUp ? messages.slice(0, n / 5) : messages),
+      (v, warmUp) => once(v, warmUp ? messages.slice(0, n / 5) : messages),
       limits.capMs,
     );
     keepRaw(ctx, `e2e qos${qos}`, results);
-    const median = (v: Variant) => spread((results.get(v) ?? []).map((r) => r.rate)).median;
-    for (const variant of list) {
-      const runs = results.get(variant) ?? [];
-      const [raw] = pairOf(list, variant.version);
-      const lost = runs.reduce((a, r) => a + r.lost, 0);
-      const errors = [...new Set(runs.flatMap((r) => (r.error === undefined ? [] : [r.error])))];
-      rows.push([
-        'end to end',
-        `${qos}`,
-        variant.name,
-        spreadText(spread(runs.map((r) => r.rate))),
-        variant.raw ? '–' : times(median(variant) / median(raw)),
-        fixed(spread(runs.map((r) => r.cpuPerMessage ?? Number.NaN)).median, 1),
-        [`lost ${int(lost)} of ${int(n * runs.length)}`, ...errors].join('; '),
-      ]);
-    }
+    const lostOf = (runs: readonly (E2eResult & Run)[]) => runs.reduce((sum, run) => sum + run.lost, 0);
+    rows.push(
+      ...rateRows('end to end', qos, list, results, (runs) => [
+        `lost ${int(lostOf(runs))} of ${int(n * runs.length)}`,
+      ]),
+    );
     const [raw, ours] = pairOf(list, 5);
-    const ourRuns = results.get(ours) ?? [];
-    const rawClean = (results.get(raw) ?? []).every((r) => r.lost === 0 && r.error === undefined);
-    const ratio = median(ours) / median(raw);
     const where = `${broker.label}, MQTT 5, QoS ${qos}, ${SIZE} B`;
-    ctx.out.target({
-      target: 'end-to-end ≥ 0.9× raw (best loss-free raw pattern of the run)',
-      where,
-      measured: rawClean
-        ? `${int(median(ours))} vs ${int(median(raw))} msgs/s = ${times(ratio)}`
-        : 'raw lost messages: no loss-free reference',
-      met: rawClean ? ratio >= 0.9 : null,
-      reps: rawClean
-        ? repsMeeting(
-            ourRuns.map((r) => r.rate),
-            (results.get(raw) ?? []).map((r) => r.rate),
-            (a, b) => a / b >= 0.9,
-          )
-        : undefined,
-    });
+    const rawClean = (results.get(raw) ?? []).every((run) => run.lost === 0 && run.error === undefined);
+    ctx.out.target(
+      ratioTarget(
+        'end-to-end ≥ 0.9× raw (best loss-free raw pattern of the run)',
+        where,
+        list,
+        results,
+        0.9,
+        rawClean,
+      ),
+    );
     if (qos === 1) {
-      const lost = ourRuns.reduce((a, r) => a + r.lost, 0);
+      const ourRuns = results.get(ours) ?? [];
+      const lost = lostOf(ourRuns);
       ctx.out.target({
         target: 'no loss at QoS 1/2 end to end',
         where,

@@ -12,17 +12,10 @@ import type { QoS } from '../../src/connector/types.js';
 import { MOSQUITTO_NO_QUEUE_LIMITS, startMosquitto } from '../../test/support/mosquitto.js';
 import { Args } from '../lib/args.js';
 import type { BenchBroker } from '../lib/brokers.js';
-import { connectorPublishRun, startConnector } from '../lib/connector.js';
-import { measureCost } from '../lib/cost.js';
 import { e2eRun, payloads } from '../lib/e2e.js';
-import { connectRaw, endRaw, rawPublishRun } from '../lib/raw.js';
+import { publishOnce, type PublishRate } from '../lib/publish-once.js';
 import { fixed, spread, spreadText, times } from '../lib/stats.js';
 import { rotate } from '../lib/timing.js';
-
-interface Run {
-  readonly rate: number;
-  readonly cpu: number;
-}
 
 async function main(): Promise<void> {
   const args = new Args();
@@ -41,36 +34,25 @@ async function main(): Promise<void> {
     for (const path of ['publish', 'e2e'] as const) {
       for (const qos of [0, 1] as QoS[]) {
         const messages = payloads(n, 64);
-        const once = async (raw: boolean): Promise<Run> => {
-          const meter = measureCost();
-          let rate: number;
-          if (path === 'e2e') {
-            const side = raw ? 'raw' : 'connector';
-            const sides = { publisher: side, subscriber: side } as const;
-            rate = (await e2eRun(broker, 'bench/ws/e2e', qos, messages, limits, sides)).rate;
-          } else if (raw) {
-            const client = await connectRaw(url);
-            try {
-              const pattern = { kind: 'window', window: 100 } as const;
-              rate = (n / (await rawPublishRun(client, 'bench/ws', n, qos, payload, pattern, 60_000))) * 1000;
-            } finally {
-              await endRaw(client);
-            }
-          } else {
-            const bench = await startConnector(url);
-            try {
-              rate =
-                (n / (await connectorPublishRun(bench.connector, 'bench/ws', n, qos, payload, 60_000))) *
-                1000;
-            } finally {
-              await bench.close();
-            }
+        const once = async (raw: boolean): Promise<PublishRate> => {
+          const side = raw ? 'raw' : 'connector';
+          if (path === 'publish') {
+            return publishOnce(side, {
+              url,
+              topic: 'bench/ws',
+              qos,
+              n,
+              payload,
+              window: 100,
+              timeoutMs: 60_000,
+            });
           }
-          const cost = await meter.stop();
-          return { rate, cpu: cost.cpuUs / n };
+          const sides = { publisher: side, subscriber: side } as const;
+          const result = await e2eRun(broker, 'bench/ws/e2e', qos, messages, limits, sides);
+          return { rate: result.rate, cpu: result.cpuPerMessage ?? Number.NaN };
         };
         const variants = [true, false];
-        const runs = new Map<boolean, Run[]>(variants.map((raw) => [raw, []]));
+        const runs = new Map<boolean, PublishRate[]>(variants.map((raw) => [raw, []]));
         for (const raw of variants) await once(raw);
         for (let rep = 0; rep < reps; rep++) {
           for (const raw of rotate(variants, rep)) runs.get(raw)?.push(await once(raw));
