@@ -17,10 +17,7 @@ import type { MessageProperties, QoS } from './types.js';
  */
 export function toIncomingPublish(topic: string, packet: IPublishPacket): IncomingPublish {
   const payload = packet.payload;
-  const bytes =
-    typeof payload === 'string'
-      ? new TextEncoder().encode(payload)
-      : new Uint8Array(payload.buffer, payload.byteOffset, payload.byteLength);
+  const bytes = typeof payload === 'string' ? new TextEncoder().encode(payload) : plainView(payload);
   return {
     topic,
     payload: bytes,
@@ -42,14 +39,12 @@ export function toIncomingPublish(topic: string, packet: IPublishPacket): Incomi
 function toMessageProperties(properties: NonNullable<IPublishPacket['properties']>): MessageProperties {
   const correlationData = properties.correlationData;
   if (correlationData === undefined) return properties as MessageProperties;
-  return {
-    ...(properties as MessageProperties),
-    correlationData: new Uint8Array(
-      correlationData.buffer,
-      correlationData.byteOffset,
-      correlationData.byteLength,
-    ),
-  };
+  return { ...(properties as MessageProperties), correlationData: plainView(correlationData) };
+}
+
+/** A plain Uint8Array over the same memory as `bytes` (a Buffer from MQTT.js): no copy. */
+function plainView(bytes: Uint8Array): Uint8Array {
+  return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
 /** MQTT 5 properties for an outgoing PUBLISH, in the form MQTT.js expects. */
