@@ -18,9 +18,10 @@ import { build } from 'esbuild';
 
 /**
  * Minified + gzipped bytes allowed for the connector's own code. Set at about 10 % over the size measured
- * then; today's measurement is the one README.md states (checked below).
+ * then, and raised to 34,000 (7 % over 31,770) when the Node-only QoS 0 writer (direct-qos0.ts,
+ * publish-frame.ts, about 1 KiB) came in; today's measurement is the one README.md states (checked below).
  */
-const BUDGET_BYTES = 32_000;
+const BUDGET_BYTES = 34_000;
 /** How far (relative) a README figure may be from the measurement. */
 const README_TOLERANCE = 0.05;
 

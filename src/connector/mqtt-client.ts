@@ -16,6 +16,7 @@ import type { Logger } from './logger.js';
 import type { ResolvedOptions } from './options.js';
 import { buildMqttOptions, resolveCredentials } from './mqtt-options.js';
 import { configureMqttLog } from './mqtt-debug-log.js';
+import { mqttJsBuffer } from './mqtt-payload.js';
 import { writeBatchesWhole } from './packet-frames.js';
 import { toIncomingPublish } from './packets.js';
 import { guardAgainstPoisonMessages } from './poison-guard.js';
@@ -58,7 +59,7 @@ export function createMqttClient(options: ResolvedOptions, logger: Logger): Mqtt
   configureMqttLog(client);
   const internals = client as unknown as MqttClientInternals;
   const stores = new SessionStores(options.clean);
-  const sender = createPublishSender(client);
+  const sender = createPublishSender(client, mqttJsBuffer());
 
   // With reconnectPeriod 0 and clean sessions, MQTT.js fails the callbacks of in-flight QoS 1/2 publishes
   // on a forced clean-up (keepalive or CONNACK timeout) although the packets stay in its store and are

@@ -6,10 +6,12 @@
  */
 import type { MqttClient } from 'mqtt';
 import type { OutgoingPublishOptions, PublishAck } from '../streams/port.js';
+import { createDirectQos0Writer, DirectWrite } from './direct-qos0.js';
 import { PublishFailedError } from './errors.js';
 import { toPublishError } from './failures.js';
 import { forMqttJs } from './mqtt-payload.js';
 import { toOutgoingProperties } from './packets.js';
+import type { FrameBuffer } from './publish-frame.js';
 import type { QoS } from './types.js';
 
 /** A publish completion as the pipeline's callback port takes it. */
@@ -42,6 +44,8 @@ const THIN_WINDOW = 32;
  * 0 publishes ran ~35% slower in a process where that had happened. Held back, the rest of the window is
  * handed over after the caller's loop and its allocations, and V8 no longer tenures those sites
  * (`--trace-pretenuring-statistics`: 6–13 decisions per process before, 1–2 after; bench/ANALYSIS.md).
+ * QoS 0 publishes the sender writes itself are not held back: they create none of those objects per
+ * message, and leave the socket a buffer at a time while the loop runs (direct-qos0.ts).
  */
 const HANDED_AT_ONCE = 16;
 
@@ -50,8 +54,10 @@ export interface PublishSender {
   /**
    * `MqttPort.publishCallback`: `done` runs exactly once, with an error or the ack: in a microtask, or
    * (a QoS 1/2 ack) at once when its batch frees a quarter of the window, or holds two QoS 2 acks of a
-   * thin one (see {@link createPublishSender}). The publish reaches MQTT.js at once, or, past the first
-   * `HANDED_AT_ONCE` (16) of a synchronous run, one microtask later in the order of the calls.
+   * thin one (see {@link createPublishSender}), or, for a QoS 0 publish the sender wrote to the socket
+   * itself and the socket took, before `publish` returns (direct-qos0.ts). The publish reaches the socket
+   * or MQTT.js at once, or, past the first `HANDED_AT_ONCE` (16) of a synchronous run handed to MQTT.js,
+   * one microtask later in the order of the calls.
    */
   publish(topic: string, payload: Uint8Array, options: OutgoingPublishOptions, done: Completion): void;
   /**
@@ -62,7 +68,8 @@ export interface PublishSender {
 }
 
 /**
- * Creates the sender of `client`.
+ * Creates the sender of `client`. With `buffer` (Node's `Buffer`), QoS 0 publishes without properties are
+ * written to the socket by the sender itself wherever MQTT.js would write them at once (direct-qos0.ts).
  *
  * QoS 0 writes that do not finish at once: when the socket's buffer is full, MQTT.js completes a QoS 0
  * publish on the socket's next `drain`, registered on *that* socket. If the socket dies first, `drain`
@@ -75,7 +82,7 @@ export interface PublishSender {
  * all of such a message may already have reached the broker (Node hands a write to the kernel before
  * it counts as finished), so sending it again could deliver it twice; the caller, told so, decides.
  */
-export function createPublishSender(client: MqttClient): PublishSender {
+export function createPublishSender(client: MqttClient, buffer?: FrameBuffer): PublishSender {
   // QoS 0 writes not finished inside client.publish (waiting for the socket's `drain`).
   const unfinishedWrites = new Set<Completion>();
   // The completion of the publish being handed to MQTT.js now, until its callback runs or it returns.
@@ -98,6 +105,14 @@ export function createPublishSender(client: MqttClient): PublishSender {
     options: OutgoingPublishOptions,
     done: Completion,
   ): void {
+    // A QoS 0 write of our own that the socket took finishes here, at once: nothing of MQTT.js's runs, so
+    // settling cannot re-enter it, and the slot it frees lets the caller's next publish go out in the
+    // same loop (direct-qos0.ts). Not past publishes put off to the end of the run: it would overtake them.
+    if (options.qos === 0 && !options.properties && direct && putOffDones.length === 0) {
+      const outcome = direct.write(topic, payload, options.retain, done);
+      if (outcome === DirectWrite.Finished) return done(undefined, ACK_OK);
+      if (outcome === DirectWrite.Unfinished) return;
+    }
     if (putOffDones.length > 0 || handedThisRun >= HANDED_AT_ONCE) {
       if (putOffDones.push(done) === 1) queueMicrotask(handOverPutOff);
       putOffTopics.push(topic);
@@ -137,6 +152,11 @@ export function createPublishSender(client: MqttClient): PublishSender {
     done: Completion,
   ): void {
     const qos = options.qos;
+    if (qos === 0 && !options.properties && direct) {
+      const outcome = direct.write(topic, payload, options.retain, done);
+      if (outcome === DirectWrite.Finished) return completeLater(done, undefined, ACK_OK);
+      if (outcome === DirectWrite.Unfinished) return;
+    }
     // Only pass `properties` when there are some: MQTT.js 5.16 does measurably more work per message otherwise.
     const opts = options.properties
       ? { qos, retain: options.retain, properties: toOutgoingProperties(options.properties) }
@@ -163,12 +183,19 @@ export function createPublishSender(client: MqttClient): PublishSender {
     }
   }
 
+  // QoS 0 publishes the connector writes itself where MQTT.js would write them at once (direct-qos0.ts).
+  const direct = createDirectQos0Writer<Completion>(client, buffer, (done) =>
+    completeLater(done, undefined, ACK_OK),
+  );
+
   function socketClosed(): void {
-    if (unfinishedWrites.size === 0) return;
+    const unfinishedDirect = direct?.takeUnfinished() ?? [];
+    if (unfinishedWrites.size === 0 && unfinishedDirect.length === 0) return;
     const error = new PublishFailedError(
       'The connection was lost before this QoS 0 message was completely written to it: it most likely ' +
         'did not reach the broker, and QoS 0 messages are never sent again (publish it again, or use QoS 1)',
     );
+    for (const done of unfinishedDirect) completeLater(done, error, undefined);
     for (const done of unfinishedWrites) completeLater(done, error, undefined);
     unfinishedWrites.clear();
   }

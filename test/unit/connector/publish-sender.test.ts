@@ -5,8 +5,11 @@
  * except a batch of QoS 1/2 acks that frees a quarter of the window, or that holds two QoS 2 acks of a
  * thin window (fewer than 32 awaiting).
  */
+import { Writable } from 'node:stream';
 import type { MqttClient } from 'mqtt';
+import { generate, parser } from 'mqtt-packet';
 import { createPublishSender } from '../../../src/connector/publish-sender';
+import { clientReadyToWrite } from '../../support/client-ready-to-write';
 import type { PublishAck } from '../../../src/streams/port';
 
 type MqttCallback = (error?: Error | null, packet?: { reasonCode?: number }) => void;
@@ -278,5 +281,99 @@ describe('publish sender, the payload MQTT.js gets', () => {
     view[0] = 9; // the same memory: nothing was copied
     expect([...handed]).toEqual([9, 2, 3, 4, 5]);
     view[0] = 1;
+  });
+});
+
+/**
+ * The sender's own QoS 0 writes (direct-qos0.ts), with a socket stand-in that both the sender and the fake
+ * MQTT.js write to: a write the socket took completes inside `publish`, without MQTT.js; what MQTT.js must
+ * handle (properties, QoS 1/2, publishes put off to the end of a run) goes to it, and nothing overtakes
+ * anything; a write left unfinished fails when the socket closes.
+ */
+describe('publish sender, its own QoS 0 writes', () => {
+  /** A socket that records the PUBLISH topics in the order their bytes reach it; `hold` keeps writes pending. */
+  function socketClient(highWaterMark: number, hold: boolean) {
+    const order: string[] = [];
+    const reader = parser({ protocolVersion: 4 });
+    reader.on('packet', (packet) => order.push((packet as { topic: string }).topic));
+    const held: (() => void)[] = [];
+    const stream = new Writable({
+      highWaterMark,
+      writev(chunks, callback) {
+        for (const { chunk } of chunks) reader.parse(chunk as Buffer);
+        if (hold) held.push(() => callback());
+        else callback();
+      },
+    });
+    const mqttJsTopics: string[] = [];
+    const client = {
+      ...clientReadyToWrite(stream),
+      // What MQTT.js does for a publish it writes at once: the packet into the same (corked) stream.
+      publish(topic: string, message: Buffer, opts: { qos: 0 | 1 | 2 }, callback: MqttCallback) {
+        mqttJsTopics.push(topic);
+        stream.cork();
+        stream.write(
+          generate({ cmd: 'publish', topic, payload: message, qos: opts.qos, messageId: 1 } as never),
+        );
+        process.nextTick(() => stream.uncork());
+        callback(null, {});
+      },
+    } as unknown as MqttClient;
+    return { client, order, mqttJsTopics, stream, held };
+  }
+
+  it('completes a QoS 0 write the socket took inside publish, without MQTT.js', async () => {
+    const { client, order, mqttJsTopics } = socketClient(16_384, false);
+    const sender = createPublishSender(client, Buffer);
+    const a = recorder();
+    sender.publish('direct/0', payload, { qos: 0, retain: false }, a.done);
+    expect(a.calls).toEqual([{ error: undefined, ack: { reasonCode: 0 } }]);
+    await microtasks();
+    expect(order).toEqual(['direct/0']);
+    expect(mqttJsTopics).toEqual([]);
+  });
+
+  it('leaves publishes with properties and QoS 1/2 to MQTT.js, in the order of the calls', async () => {
+    const { client, order, mqttJsTopics } = socketClient(16_384, false);
+    const sender = createPublishSender(client, Buffer);
+    const done = () => undefined;
+    sender.publish('a', payload, { qos: 0, retain: false }, done);
+    sender.publish('b', payload, { qos: 1, retain: false }, done);
+    sender.publish('c', payload, { qos: 0, retain: false, properties: { contentType: 'text/plain' } }, done);
+    sender.publish('d', payload, { qos: 0, retain: true }, done);
+    await microtasks();
+    expect(mqttJsTopics).toEqual(['b', 'c']);
+    expect(order).toEqual(['a', 'b', 'c', 'd']);
+  });
+
+  it('does not overtake publishes put off to the end of a long run', async () => {
+    const { client, order } = socketClient(16_384, false);
+    const sender = createPublishSender(client, Buffer);
+    const done = () => undefined;
+    const expected: string[] = [];
+    for (let i = 0; i < 40; i++) {
+      const topic = `run/${i}`;
+      expected.push(topic);
+      sender.publish(topic, payload, { qos: i < 20 ? 1 : 0, retain: false }, done);
+    }
+    await microtasks();
+    expect(order).toEqual(expected);
+  });
+
+  it('fails a QoS 0 write left unfinished in a full socket buffer when the socket closes', async () => {
+    const { client } = socketClient(64, true);
+    const sender = createPublishSender(client, Buffer);
+    const calls = Array.from({ length: 10 }, () => recorder());
+    calls.forEach((r, i) => sender.publish(`full/${i}`, payload, { qos: 0, retain: false }, r.done));
+    const finishedAtOnce = calls.filter((r) => r.calls.length === 1);
+    expect(finishedAtOnce.length).toBeGreaterThan(0);
+    expect(finishedAtOnce.length).toBeLessThan(10);
+    sender.socketClosed();
+    await microtasks();
+    for (const r of calls) expect(r.calls).toHaveLength(1);
+    const failed = calls.filter((r) => r.calls[0]?.error !== undefined);
+    expect(failed).toHaveLength(10 - finishedAtOnce.length);
+    for (const r of failed)
+      expect(r.calls[0]).toMatchObject({ error: { code: 'PUBLISH_FAILED' }, ack: undefined });
   });
 });

@@ -1,0 +1,88 @@
+/**
+ * encodeQos0Publish: the one-chunk QoS 0 PUBLISH the connector writes itself is byte for byte what
+ * mqtt-packet (MQTT.js's encoder) writes for the same message, on MQTT 3.1, 3.1.1 and 5, across the
+ * Remaining Length's one- to four-byte forms, and it refuses what no packet can hold.
+ */
+import { generate, parser, type IPublishPacket } from 'mqtt-packet';
+import { encodeQos0Publish, MAX_REMAINING_LENGTH } from '../../../src/connector/publish-frame.js';
+
+/** mqtt-packet's bytes for the same QoS 0 PUBLISH. */
+function reference(topic: string, payload: Uint8Array, retain: boolean, protocolVersion: 3 | 4 | 5): Buffer {
+  return generate(
+    { cmd: 'publish', topic, payload: Buffer.from(payload), qos: 0, retain, dup: false },
+    { protocolVersion },
+  );
+}
+
+/** The header size before the payload: topic (2 + bytes), MQTT 5's empty property list. */
+function headerLength(topic: string, protocolVersion: number): number {
+  return 2 + Buffer.byteLength(topic) + (protocolVersion === 5 ? 1 : 0);
+}
+
+const versions = [3, 4, 5] as const;
+
+describe('encodeQos0Publish', () => {
+  it.each(versions)('writes the bytes mqtt-packet writes on protocol version %i', (protocolVersion) => {
+    const cases: [string, Uint8Array, boolean][] = [
+      ['a', new Uint8Array(0), false],
+      ['sensors/1/temperature', new TextEncoder().encode('21.5'), true],
+      ['ünïcødé/主题/🚀', new Uint8Array([0, 1, 2, 255]), false],
+      ['x/y', new Uint8Array(1000).fill(7), true],
+    ];
+    for (const [topic, payload, retain] of cases) {
+      const frame = encodeQos0Publish(Buffer, topic, payload, retain, protocolVersion);
+      expect(frame).toEqual(reference(topic, payload, retain, protocolVersion));
+    }
+  });
+
+  it.each(versions)(
+    'encodes every Remaining Length form at its edges (1 to 4 bytes), version %i',
+    (protocolVersion) => {
+      const topic = 't/edge';
+      const header = headerLength(topic, protocolVersion);
+      for (const remaining of [127, 128, 16_383, 16_384, 2_097_151, 2_097_152]) {
+        const payload = new Uint8Array(remaining - header).fill(remaining & 0xff);
+        const frame = encodeQos0Publish(Buffer, topic, payload, false, protocolVersion) as Buffer;
+        const expected = reference(topic, payload, false, protocolVersion);
+        // Buffer.compare: jest's deep equality walks 2 MiB byte by byte for seconds.
+        expect([frame.length, Buffer.compare(frame, expected)]).toEqual([expected.length, 0]);
+      }
+    },
+  );
+
+  it('parses back into the same message with mqtt-packet, MQTT 5 included', () => {
+    const payload = new TextEncoder().encode('{"on":true}');
+    const frame = encodeQos0Publish(Buffer, 'home/lamp', payload, true, 5) as Buffer;
+    const packets: IPublishPacket[] = [];
+    const reader = parser({ protocolVersion: 5 });
+    reader.on('packet', (packet) => packets.push(packet as IPublishPacket));
+    reader.parse(frame);
+    expect(packets).toHaveLength(1);
+    expect(packets[0]).toMatchObject({
+      cmd: 'publish',
+      topic: 'home/lamp',
+      qos: 0,
+      retain: true,
+      dup: false,
+    });
+    expect(new Uint8Array(packets[0]?.payload as Buffer)).toEqual(payload);
+  });
+
+  it('copies the payload out of a view into a larger buffer, and only its own bytes', () => {
+    const backing = new Uint8Array([9, 9, 1, 2, 3, 9, 9]);
+    const view = backing.subarray(2, 5);
+    const frame = encodeQos0Publish(Buffer, 't', view, false, 4) as Buffer;
+    expect([...frame.subarray(frame.length - 3)]).toEqual([1, 2, 3]);
+    expect(frame.length).toBe(2 + 2 + 1 + 3);
+    backing.fill(0); // the frame is its own copy: later changes to the caller's bytes do not reach it
+    expect([...frame.subarray(frame.length - 3)]).toEqual([1, 2, 3]);
+  });
+
+  it('refuses a topic over 65,535 bytes and a packet over the largest Remaining Length', () => {
+    expect(encodeQos0Publish(Buffer, 'é'.repeat(32_768), new Uint8Array(0), false, 4)).toBeUndefined();
+    expect(encodeQos0Publish(Buffer, 'x'.repeat(65_535), new Uint8Array(0), false, 4)).toBeInstanceOf(Buffer);
+    // A zero-length view that claims a huge size, so the test needs no 256 MiB of memory.
+    const huge = { byteLength: MAX_REMAINING_LENGTH - 3 + 1 } as Uint8Array;
+    expect(encodeQos0Publish(Buffer, 't', huge, false, 4)).toBeUndefined();
+  });
+});
