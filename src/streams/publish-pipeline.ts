@@ -51,6 +51,9 @@ export class PublishPipeline {
   private readonly host: LaneHost;
   private router: LaneRouter;
   private readonly blockedLanes = new RingDeque<QueueLane>();
+  /** True while {@link wakeBlocked} runs; `wakeAgain` asks it for another pass (room was freed meanwhile). */
+  private waking = false;
+  private wakeAgain = false;
   private resumed = false;
   /** Set by close(): new publishes reject with it. */
   private closedWith: MqttConnectorError | undefined;
@@ -225,12 +228,29 @@ export class PublishPipeline {
     };
   }
 
-  /** Window room was freed: let each lane that waited for it try again (each at most once). */
+  /**
+   * Window room was freed: let each lane that waited for it try again (each at most once per pass).
+   * A write the port finishes inside the hand-over frees room while this runs; that only asks for
+   * another pass, so the lanes are woken one after another rather than one inside the other (thousands
+   * of waiting lanes would otherwise overflow the stack).
+   */
   private wakeBlocked(): void {
-    for (let n = this.blockedLanes.size; n > 0; n--) {
-      const lane = this.blockedLanes.shift() as QueueLane;
-      lane.blocked = false;
-      lane.pump();
+    if (this.waking) {
+      this.wakeAgain = true;
+      return;
+    }
+    this.waking = true;
+    try {
+      do {
+        this.wakeAgain = false;
+        for (let n = this.blockedLanes.size; n > 0; n--) {
+          const lane = this.blockedLanes.shift() as QueueLane;
+          lane.blocked = false;
+          lane.pump();
+        }
+      } while (this.wakeAgain && this.blockedLanes.size > 0);
+    } finally {
+      this.waking = false;
     }
   }
 

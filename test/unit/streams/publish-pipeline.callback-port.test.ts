@@ -75,3 +75,32 @@ describe.each<PortKind>(['promise', 'callback'])('PublishPipeline over a %s port
     await expect(pipeline.publish('t', 'b', { qos: 0 })).resolves.toMatchObject({ status: 'written' });
   });
 });
+
+describe('PublishPipeline over a port that completes writes synchronously', () => {
+  it('wakes 5,000 lanes that waited for window room one after another, not one inside another', async () => {
+    const clock = new VirtualClock();
+    // One lane per topic (a spacing per topic), and room for one unfinished write: every lane waits.
+    const { pipeline, port } = createPipeline(
+      clock.scheduler,
+      { topicThrottle: () => ({ interval: 1_000 }), maxPendingWrites: 1 },
+      'callback',
+    );
+    pipeline.resume();
+    port.ackMode = { kind: 'manual' };
+    const first = pipeline.publish('lanes/first', 'first', { qos: 0 });
+    const count = 5_000;
+    const results = outcomes(
+      Array.from({ length: count }, (_, i) => pipeline.publish(`lanes/${i}`, String(i), { qos: 0 })),
+    );
+    expect(port.sent).toHaveLength(1);
+    // From now on every write finishes inside the hand-over, as the connector's own QoS 0 writes do: each
+    // woken lane's write frees the room for the next lane while the wake-up is still running.
+    port.ackMode = { kind: 'immediate' };
+    port.ackPending();
+    await expect(first).resolves.toMatchObject({ status: 'written' });
+    expect(port.sent).toHaveLength(count + 1);
+    expect((await results).every((r) => r === 'ok:written')).toBe(true);
+    expect([pipeline.queuedCount(), pipeline.inFlightCount()]).toEqual([0, 0]);
+    pipeline.close(new ClosedError('test over'));
+  });
+});
