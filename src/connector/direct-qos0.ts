@@ -130,10 +130,12 @@ export function createDirectQos0Writer<Done>(
       if (stream === undefined) return DirectWrite.NotWritten;
       const frame = encodeQos0Publish(buffer, topic, payload, retain, protocolVersion);
       if (frame === undefined) return DirectWrite.NotWritten;
-      if (corked === undefined) {
+      if (corked !== stream) {
+        // A run's first write; or, should the socket have changed within a run, the old one is let go.
+        if (corked === undefined) nextTick(uncork);
+        else corked.uncork();
         corked = stream;
         stream.cork();
-        nextTick(uncork);
       } else if (stream.writableLength + frame.byteLength >= stream.writableHighWaterMark) {
         stream.uncork(); // hands the gathered writes to the socket in one writev
         stream.cork();

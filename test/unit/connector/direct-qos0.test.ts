@@ -113,6 +113,21 @@ describe('direct QoS 0 writer', () => {
     expect(drained).toEqual([]);
   });
 
+  it('lets the previous socket go when the socket changes within a run, and uncorks the new one', async () => {
+    const first = socket(16_384, { hold: false });
+    const second = socket(16_384, { hold: false });
+    const state = clientReadyToWrite(first.stream);
+    const writer = createDirectQos0Writer(state as unknown as MqttClient, Buffer, none);
+    expect(writer?.write('old', payload(0), false, 0)).toBe(DirectWrite.Finished);
+    state['stream'] = second.stream; // MQTT.js's stream after a reconnect
+    expect(writer?.write('new', payload(1), false, 1)).toBe(DirectWrite.Finished);
+    expect(first.batches).toHaveLength(1); // let go at once, not left corked
+    await afterTick();
+    expect([first.stream.writableCorked, second.stream.writableCorked]).toEqual([0, 0]);
+    expect(published(Buffer.concat(first.batches.flat())).map((p) => p.topic)).toEqual(['old']);
+    expect(published(Buffer.concat(second.batches.flat())).map((p) => p.topic)).toEqual(['new']);
+  });
+
   it('ends the variable header with an empty property list on MQTT 5', async () => {
     const { stream, batches } = socket(16_384, { hold: false });
     const writer = createDirectQos0Writer(client(stream, { options: { protocolVersion: 5 } }), Buffer, none);
