@@ -10,8 +10,9 @@
  *
  * The connector writes the packet only when MQTT.js would write it straight away itself: connected, not
  * disconnecting, not re-sending its stored messages and nothing queued behind them (so nothing can
- * overtake a publish MQTT.js still holds), no properties and no automatic topic aliases (MQTT.js adds
- * those). Anything else goes through MQTT.js as before. The bytes are those mqtt-packet writes
+ * overtake a publish MQTT.js still holds), and no automatic topic aliases (MQTT.js adds those). MQTT 5
+ * properties other than the two the connector sets from the payload (Payload Format Indicator, Content
+ * Type) also leave the publish to MQTT.js. Anything else goes through MQTT.js as before. The bytes are those mqtt-packet writes
  * (`publish-frame.ts`, checked against it in the tests), and the writes of one synchronous run leave in
  * one `writev`, as mqtt-packet's cork does. MQTT.js's `packetsend` event does not fire for these packets,
  * nor does its debug log (`DEBUG=mqttjs*`) show them; nothing in the connector listens for either on QoS 0
@@ -66,10 +67,17 @@ interface ClientInternals {
 /** Writes QoS 0 PUBLISH packets to the client's socket (see the module's comment). */
 export interface DirectQos0Writer<Done> {
   /**
-   * Writes a QoS 0 PUBLISH without properties when MQTT.js would write it at once (see {@link
-   * DirectWrite} for the outcomes); `done` is kept only for an unfinished write.
+   * Writes a QoS 0 PUBLISH when MQTT.js would write it at once and the frame can carry its `properties`
+   * (none, or those the connector sets from the payload: see `publish-frame.ts`); see {@link DirectWrite}
+   * for the outcomes. `done` is kept only for an unfinished write.
    */
-  write(topic: string, payload: Uint8Array, retain: boolean, done: Done): DirectWrite;
+  write(
+    topic: string,
+    payload: Uint8Array,
+    retain: boolean,
+    properties: object | undefined,
+    done: Done,
+  ): DirectWrite;
   /**
    * The socket closed: returns (and forgets) the completions still waiting for its `drain`, which will
    * never come.
@@ -125,10 +133,10 @@ export function createDirectQos0Writer<Done>(
   }
 
   return {
-    write(topic, payload, retain, done) {
+    write(topic, payload, retain, properties, done) {
       const stream = writableStream();
       if (stream === undefined) return DirectWrite.NotWritten;
-      const frame = encodeQos0Publish(buffer, topic, payload, retain, protocolVersion);
+      const frame = encodeQos0Publish(buffer, topic, payload, retain, protocolVersion, properties);
       if (frame === undefined) return DirectWrite.NotWritten;
       if (corked !== stream) {
         // A run's first write; or, should the socket have changed within a run, the old one is let go.

@@ -68,8 +68,9 @@ export interface PublishSender {
 }
 
 /**
- * Creates the sender of `client`. With `buffer` (Node's `Buffer`), QoS 0 publishes without properties are
- * written to the socket by the sender itself wherever MQTT.js would write them at once (direct-qos0.ts).
+ * Creates the sender of `client`. With `buffer` (Node's `Buffer`), QoS 0 publishes are written to the
+ * socket by the sender itself wherever MQTT.js would write them at once and the frame can carry their
+ * properties (direct-qos0.ts).
  *
  * QoS 0 writes that do not finish at once: when the socket's buffer is full, MQTT.js completes a QoS 0
  * publish on the socket's next `drain`, registered on *that* socket. If the socket dies first, `drain`
@@ -108,8 +109,8 @@ export function createPublishSender(client: MqttClient, buffer?: FrameBuffer): P
     // A QoS 0 write of our own that the socket took finishes here, at once: nothing of MQTT.js's runs, so
     // settling cannot re-enter it, and the slot it frees lets the caller's next publish go out in the
     // same loop (direct-qos0.ts). Not past publishes put off to the end of the run: it would overtake them.
-    if (options.qos === 0 && !options.properties && direct && putOffDones.length === 0) {
-      const outcome = direct.write(topic, payload, options.retain, done);
+    if (options.qos === 0 && direct && putOffDones.length === 0) {
+      const outcome = direct.write(topic, payload, options.retain, options.properties, done);
       if (outcome === DirectWrite.Finished) return done(undefined, ACK_OK);
       if (outcome === DirectWrite.Unfinished) return;
     }
@@ -152,8 +153,8 @@ export function createPublishSender(client: MqttClient, buffer?: FrameBuffer): P
     done: Completion,
   ): void {
     const qos = options.qos;
-    if (qos === 0 && !options.properties && direct) {
-      const outcome = direct.write(topic, payload, options.retain, done);
+    if (qos === 0 && direct) {
+      const outcome = direct.write(topic, payload, options.retain, options.properties, done);
       if (outcome === DirectWrite.Finished) return completeLater(done, undefined, ACK_OK);
       if (outcome === DirectWrite.Unfinished) return;
     }

@@ -146,3 +146,33 @@ test('message expiry: an expired retained message is no longer delivered, a live
     ['sentinel', 'live', false],
   ]);
 });
+
+test('QoS 0 carries the payload properties, written by the connector itself or by MQTT.js', async () => {
+  const topic = uniqueTopic('properties-qos0');
+  const { got } = await listener(topic);
+  const publisher = await connect();
+  // JSON and text: properties the connector writes itself; the caller's content type on bytes; and user
+  // properties, which leave the publish to MQTT.js. One loop, in order.
+  await Promise.all([
+    publisher.publish(topic, { reading: 1 }, { qos: 0 }),
+    publisher.publish(topic, 'plain text', { qos: 0 }),
+    publisher.publish(topic, Uint8Array.of(1, 2), {
+      qos: 0,
+      properties: { contentType: 'application/cbor' },
+    }),
+    publisher.publish(topic, Uint8Array.of(3), { qos: 0 }),
+    publisher.publish(topic, 'tagged', { qos: 0, properties: { userProperties: { unit: 'celsius' } } }),
+  ]);
+  const messages = await got.waitForCount(5, 'the QoS 0 messages');
+  expect(
+    messages.map((m) => [m.qos, m.properties?.contentType, m.properties?.payloadFormatIndicator]),
+  ).toEqual([
+    [0, 'application/json', true],
+    [0, undefined, true],
+    [0, 'application/cbor', undefined],
+    [0, undefined, undefined],
+    [0, undefined, true],
+  ]);
+  expect(messages[0]?.payload).toEqual({ reading: 1 });
+  expect(messages[4]?.properties?.userProperties).toEqual({ unit: 'celsius' });
+});

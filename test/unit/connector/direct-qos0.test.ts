@@ -48,7 +48,7 @@ describe('direct QoS 0 writer', () => {
   it('writes the publishes of one run in one batch, after the run, as MQTT.js would', async () => {
     const { stream, batches } = socket(16_384, { hold: false });
     const writer = createDirectQos0Writer(client(stream), Buffer, none);
-    const outcomes = [0, 1, 2].map((i) => writer?.write(`t/${i}`, payload(i), i === 1, i));
+    const outcomes = [0, 1, 2].map((i) => writer?.write(`t/${i}`, payload(i), i === 1, undefined, i));
     expect(outcomes).toEqual([DirectWrite.Finished, DirectWrite.Finished, DirectWrite.Finished]);
     expect(batches).toHaveLength(0); // corked until the run ends
     await afterTick();
@@ -65,7 +65,7 @@ describe('direct QoS 0 writer', () => {
     const { stream, batches } = socket(1024, { hold: false });
     const writer = createDirectQos0Writer(client(stream), Buffer, none);
     const outcomes = new Set<DirectWrite | undefined>();
-    for (let i = 0; i < 500; i++) outcomes.add(writer?.write('long/run', payload(i), false, i));
+    for (let i = 0; i < 500; i++) outcomes.add(writer?.write('long/run', payload(i), false, undefined, i));
     expect([...outcomes]).toEqual([DirectWrite.Finished]);
     const duringRun = batches.length;
     expect(duringRun).toBeGreaterThanOrEqual(10); // 500 × 23 bytes in batches of at most 1 KiB
@@ -82,7 +82,9 @@ describe('direct QoS 0 writer', () => {
     const { stream, release } = socket(256, mode);
     const drained: number[] = [];
     const writer = createDirectQos0Writer<number>(client(stream), Buffer, (done) => drained.push(done));
-    const outcomes = Array.from({ length: 40 }, (_, i) => writer?.write('full', payload(i), false, i));
+    const outcomes = Array.from({ length: 40 }, (_, i) =>
+      writer?.write('full', payload(i), false, undefined, i),
+    );
     const unfinished = outcomes.flatMap((outcome, i) => (outcome === DirectWrite.Unfinished ? [i] : []));
     expect(unfinished.length).toBeGreaterThan(20);
     expect(outcomes.slice(0, 5)).toEqual(Array(5).fill(DirectWrite.Finished));
@@ -101,7 +103,9 @@ describe('direct QoS 0 writer', () => {
     const { stream, release } = socket(128, { hold: true });
     const drained: number[] = [];
     const writer = createDirectQos0Writer<number>(client(stream), Buffer, (done) => drained.push(done));
-    const outcomes = Array.from({ length: 20 }, (_, i) => writer?.write('closing', payload(i), false, i));
+    const outcomes = Array.from({ length: 20 }, (_, i) =>
+      writer?.write('closing', payload(i), false, undefined, i),
+    );
     const unfinished = outcomes.flatMap((outcome, i) => (outcome === DirectWrite.Unfinished ? [i] : []));
     expect(unfinished.length).toBeGreaterThan(0);
     await afterTick();
@@ -118,9 +122,9 @@ describe('direct QoS 0 writer', () => {
     const second = socket(16_384, { hold: false });
     const state = clientReadyToWrite(first.stream);
     const writer = createDirectQos0Writer(state as unknown as MqttClient, Buffer, none);
-    expect(writer?.write('old', payload(0), false, 0)).toBe(DirectWrite.Finished);
+    expect(writer?.write('old', payload(0), false, undefined, 0)).toBe(DirectWrite.Finished);
     state['stream'] = second.stream; // MQTT.js's stream after a reconnect
-    expect(writer?.write('new', payload(1), false, 1)).toBe(DirectWrite.Finished);
+    expect(writer?.write('new', payload(1), false, undefined, 1)).toBe(DirectWrite.Finished);
     expect(first.batches).toHaveLength(1); // let go at once, not left corked
     await afterTick();
     expect([first.stream.writableCorked, second.stream.writableCorked]).toEqual([0, 0]);
@@ -131,11 +135,23 @@ describe('direct QoS 0 writer', () => {
   it('ends the variable header with an empty property list on MQTT 5', async () => {
     const { stream, batches } = socket(16_384, { hold: false });
     const writer = createDirectQos0Writer(client(stream, { options: { protocolVersion: 5 } }), Buffer, none);
-    expect(writer?.write('v5/topic', payload(5), true, 0)).toBe(DirectWrite.Finished);
+    expect(writer?.write('v5/topic', payload(5), true, undefined, 0)).toBe(DirectWrite.Finished);
     await afterTick();
     const bytes = Buffer.concat(batches.flat());
     expect(bytes[2 + 2 + 'v5/topic'.length]).toBe(0); // Property Length after the topic: none
     expect(published(bytes, 5)).toMatchObject([{ topic: 'v5/topic', qos: 0, retain: true }]);
+  });
+
+  it('writes the payload properties on MQTT 5, and leaves any other property to MQTT.js', async () => {
+    const { stream, batches } = socket(16_384, { hold: false });
+    const writer = createDirectQos0Writer(client(stream, { options: { protocolVersion: 5 } }), Buffer, none);
+    const json = { payloadFormatIndicator: true, contentType: 'application/json' };
+    expect(writer?.write('v5/json', payload(1), false, json, 0)).toBe(DirectWrite.Finished);
+    const user = { userProperties: { unit: 'celsius' } };
+    expect(writer?.write('v5/user', payload(2), false, user, 1)).toBe(DirectWrite.NotWritten);
+    await afterTick();
+    const packets = published(Buffer.concat(batches.flat()), 5);
+    expect(packets).toMatchObject([{ topic: 'v5/json', properties: json }]);
   });
 
   it.each([
@@ -146,7 +162,7 @@ describe('direct QoS 0 writer', () => {
   ])('writes nothing while MQTT.js is %s', async (_state, overrides) => {
     const { stream, batches } = socket(16_384, { hold: false });
     const writer = createDirectQos0Writer(client(stream, overrides), Buffer, none);
-    expect(writer?.write('t', payload(0), false, 0)).toBe(DirectWrite.NotWritten);
+    expect(writer?.write('t', payload(0), false, undefined, 0)).toBe(DirectWrite.NotWritten);
     await afterTick();
     expect(batches).toEqual([]);
   });
@@ -154,12 +170,12 @@ describe('direct QoS 0 writer', () => {
   it('writes nothing to a destroyed socket, or without one', () => {
     const { stream } = socket(16_384, { hold: false });
     stream.destroy();
-    expect(createDirectQos0Writer(client(stream), Buffer, none)?.write('t', payload(0), false, 0)).toBe(
-      DirectWrite.NotWritten,
-    );
-    expect(createDirectQos0Writer(client(undefined), Buffer, none)?.write('t', payload(0), false, 0)).toBe(
-      DirectWrite.NotWritten,
-    );
+    expect(
+      createDirectQos0Writer(client(stream), Buffer, none)?.write('t', payload(0), false, undefined, 0),
+    ).toBe(DirectWrite.NotWritten);
+    expect(
+      createDirectQos0Writer(client(undefined), Buffer, none)?.write('t', payload(0), false, undefined, 0),
+    ).toBe(DirectWrite.NotWritten);
   });
 
   it('leaves everything to MQTT.js without a Node Buffer, or when MQTT.js assigns topic aliases', () => {

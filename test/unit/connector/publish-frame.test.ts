@@ -7,9 +7,15 @@ import { generate, parser, type IPublishPacket } from 'mqtt-packet';
 import { encodeQos0Publish, MAX_REMAINING_LENGTH } from '../../../src/connector/publish-frame.js';
 
 /** mqtt-packet's bytes for the same QoS 0 PUBLISH. */
-function reference(topic: string, payload: Uint8Array, retain: boolean, protocolVersion: 3 | 4 | 5): Buffer {
+function reference(
+  topic: string,
+  payload: Uint8Array,
+  retain: boolean,
+  protocolVersion: 3 | 4 | 5,
+  properties?: IPublishPacket['properties'],
+): Buffer {
   return generate(
-    { cmd: 'publish', topic, payload: Buffer.from(payload), qos: 0, retain, dup: false },
+    { cmd: 'publish', topic, payload: Buffer.from(payload), qos: 0, retain, dup: false, properties },
     { protocolVersion },
   );
 }
@@ -66,6 +72,48 @@ describe('encodeQos0Publish', () => {
       dup: false,
     });
     expect(new Uint8Array(packets[0]?.payload as Buffer)).toEqual(payload);
+  });
+
+  it('writes the properties the connector sets from the payload as mqtt-packet does, in their key order', () => {
+    const cases: IPublishPacket['properties'][] = [
+      { payloadFormatIndicator: true },
+      { payloadFormatIndicator: false },
+      { contentType: 'application/json' },
+      { payloadFormatIndicator: true, contentType: 'application/json' },
+      { contentType: 'text/plain; charset=utf-8', payloadFormatIndicator: true },
+      { contentType: 'application/ünïcødé+🚀' },
+      { contentType: '' },
+      { payloadFormatIndicator: undefined, contentType: 'application/cbor' },
+      {},
+    ];
+    const payload = new TextEncoder().encode('{"a":1}');
+    for (const properties of cases) {
+      const frame = encodeQos0Publish(Buffer, 'props/t', payload, false, 5, properties);
+      expect(frame).toEqual(reference('props/t', payload, false, 5, properties));
+    }
+    // A Property Length of two bytes (a content type of 200 bytes).
+    const long = { contentType: 'x'.repeat(200) };
+    expect(encodeQos0Publish(Buffer, 'p', payload, true, 5, long)).toEqual(
+      reference('p', payload, true, 5, long),
+    );
+  });
+
+  it('leaves any other property, and properties before MQTT 5, to MQTT.js', () => {
+    const payload = new Uint8Array([1]);
+    const others: object[] = [
+      { userProperties: { a: 'b' } },
+      { messageExpiryInterval: 60 },
+      { correlationData: new Uint8Array([1]) },
+      { responseTopic: 'r' },
+      { topicAlias: 1 },
+      { payloadFormatIndicator: 1 }, // not a boolean: mqtt-packet would refuse it
+      { contentType: 'x'.repeat(65_536) },
+    ];
+    for (const properties of others) {
+      expect(encodeQos0Publish(Buffer, 't', payload, false, 5, properties)).toBeUndefined();
+    }
+    expect(encodeQos0Publish(Buffer, 't', payload, false, 4, { contentType: 'a' })).toBeUndefined();
+    expect(encodeQos0Publish(Buffer, 't', payload, false, 4, {})).toEqual(reference('t', payload, false, 4));
   });
 
   it('copies the payload out of a view into a larger buffer, and only its own bytes', () => {
