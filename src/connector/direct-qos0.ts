@@ -24,6 +24,7 @@
  */
 import type { MqttClient } from 'mqtt';
 import { encodeQos0Publish, type FrameBuffer } from './publish-frame.js';
+import type { MessageProperties } from './types.js';
 
 /** The part of MQTT.js's socket stream (a Node Writable) the writer touches. */
 interface SocketStream {
@@ -75,7 +76,7 @@ export interface DirectQos0Writer<Done> {
     topic: string,
     payload: Uint8Array,
     retain: boolean,
-    properties: object | undefined,
+    properties: MessageProperties | undefined,
     done: Done,
   ): DirectWrite;
   /**

@@ -1,9 +1,13 @@
 /**
  * A QoS 0 PUBLISH packet encoded as one chunk (MQTT 3.1.1 §3.3, MQTT 5 §3.3), for the connector's own
- * QoS 0 writes (see `direct-qos0.ts`).
+ * QoS 0 writes (see `direct-qos0.ts`). The packet's layout and limits are the publish pipeline's
+ * (`streams/packet-size.ts`, `streams/topic-name.ts`).
  *
  * @internal
  */
+import type { MessageProperties } from './types.js';
+import { MAX_REMAINING_LENGTH, packetSize, remainingLengthWith } from '../streams/packet-size.js';
+import { MAX_UTF8_STRING_BYTES } from '../streams/topic-name.js';
 
 /** PUBLISH, QoS 0, DUP 0: the fixed header's first byte without its RETAIN bit (MQTT 3.1.1 §3.3.1). */
 const PUBLISH_QOS0 = 0x30;
@@ -12,9 +16,6 @@ const RETAIN = 0x01;
 /** MQTT 5 property identifiers (MQTT 5 §2.2.2.2) of the properties a frame can carry. */
 const PAYLOAD_FORMAT_INDICATOR = 0x01;
 const CONTENT_TYPE = 0x03;
-
-/** The largest Remaining Length a packet can declare (four bytes of variable byte integer). */
-export const MAX_REMAINING_LENGTH = 268_435_455;
 
 /** What the frame is built into: Node's `Buffer` (its pooled allocation and its fast UTF-8 writer). */
 export interface FrameBuffer {
@@ -30,8 +31,9 @@ export interface FrameBuffer {
  * writes them.
  *
  * Returns `undefined` when the frame cannot carry the packet, which the caller then leaves to MQTT.js:
- * any other property (or properties before MQTT 5), a topic name or content type longer than 65,535
- * bytes, or a packet over the largest Remaining Length.
+ * any other property (or properties before MQTT 5). A topic name or content type longer than 65,535 bytes
+ * or a packet over the largest Remaining Length, which `publish()` refuses before anything is sent, also
+ * give `undefined` rather than a frame with a wrong length in it.
  */
 export function encodeQos0Publish(
   buffer: FrameBuffer,
@@ -39,57 +41,64 @@ export function encodeQos0Publish(
   payload: Uint8Array,
   retain: boolean,
   protocolVersion: number,
-  properties?: object,
+  properties?: MessageProperties,
 ): Buffer | undefined {
-  const topicLength = buffer.byteLength(topic, 'utf8');
-  if (topicLength > 0xffff) return undefined;
-  const propertyLength = propertyListLength(buffer, properties);
-  if (propertyLength < 0 || (propertyLength > 0 && protocolVersion !== 5)) return undefined;
-  const propertyHeader = protocolVersion === 5 ? varByteIntLength(propertyLength) + propertyLength : 0;
-  const remainingLength = 2 + topicLength + propertyHeader + payload.byteLength;
-  if (remainingLength > MAX_REMAINING_LENGTH) return undefined;
-  const frame = buffer.allocUnsafe(1 + varByteIntLength(remainingLength) + remainingLength);
+  const propertyBytes = propertyListLength(buffer, properties, protocolVersion);
+  if (propertyBytes === null) return undefined;
+  const topicBytes = buffer.byteLength(topic, 'utf8');
+  const remaining = remainingLengthWith(topicBytes, payload.byteLength, 0, propertyBytes);
+  if (remaining > MAX_REMAINING_LENGTH) return undefined;
+  const frame = buffer.allocUnsafe(packetSize(remaining));
   frame[0] = retain ? PUBLISH_QOS0 | RETAIN : PUBLISH_QOS0;
-  let offset = writeVarByteInt(frame, 1, remainingLength);
-  // The frame's memory is not zeroed (a pooled allocation): every byte of it must be written.
-  offset = writeUtf8(frame, offset, topic, topicLength);
-  if (offset < 0) return undefined;
-  if (protocolVersion === 5) {
-    offset = writeVarByteInt(frame, offset, propertyLength);
+  let offset = writeVarByteInt(frame, 1, remaining);
+  offset = writeUtf8(frame, offset, topic, topicBytes);
+  if (propertyBytes !== undefined && offset >= 0) {
+    offset = writeVarByteInt(frame, offset, propertyBytes);
     offset = writeProperties(buffer, frame, offset, properties);
-    if (offset < 0) return undefined;
   }
+  // The frame's memory is not zeroed (a pooled allocation): every byte of it must have been written.
+  if (offset < 0 || offset + payload.byteLength !== frame.byteLength) return undefined;
   frame.set(payload, offset);
   return frame;
 }
 
-/** The bytes of the property list's content, or -1 when it holds a property the frame does not carry. */
-function propertyListLength(buffer: FrameBuffer, properties: object | undefined): number {
-  if (properties === undefined) return 0;
+/**
+ * The length of the property list's content: `undefined` before MQTT 5 (no property field), or `null`
+ * when it holds a property the frame does not carry. Measured with the `Buffer` that writes the strings,
+ * so measure and write cannot disagree (`propertiesLength` of streams/packet-size.ts counts UTF-8 on its own).
+ */
+function propertyListLength(
+  buffer: FrameBuffer,
+  properties: MessageProperties | undefined,
+  protocolVersion: number,
+): number | undefined | null {
   let length = 0;
   for (const key in properties) {
-    const value: unknown = (properties as Record<string, unknown>)[key];
+    const value: unknown = properties[key as keyof MessageProperties];
     if (value === undefined) continue; // mqtt-packet skips these too
     if (key === 'payloadFormatIndicator' && typeof value === 'boolean') length += 2;
-    else if (key === 'contentType' && typeof value === 'string') {
-      const bytes = buffer.byteLength(value, 'utf8');
-      if (bytes > 0xffff) return -1;
-      length += 3 + bytes;
-    } else return -1;
+    else if (key === 'contentType' && typeof value === 'string')
+      length += 3 + buffer.byteLength(value, 'utf8');
+    else return null;
   }
-  return length;
+  if (protocolVersion === 5) return length;
+  return length === 0 ? undefined : null;
 }
 
 /** Writes the properties measured by {@link propertyListLength}; returns the offset after them, or -1. */
-function writeProperties(buffer: FrameBuffer, frame: Buffer, start: number, properties?: object): number {
-  if (properties === undefined) return start;
+function writeProperties(
+  buffer: FrameBuffer,
+  frame: Buffer,
+  start: number,
+  properties: MessageProperties | undefined,
+): number {
   let offset = start;
   for (const key in properties) {
-    const value: unknown = (properties as Record<string, unknown>)[key];
-    if (typeof value === 'boolean') {
+    const value = properties[key as keyof MessageProperties];
+    if (key === 'payloadFormatIndicator' && value !== undefined) {
       frame[offset++] = PAYLOAD_FORMAT_INDICATOR;
       frame[offset++] = value ? 1 : 0;
-    } else if (typeof value === 'string') {
+    } else if (key === 'contentType' && typeof value === 'string') {
       frame[offset++] = CONTENT_TYPE;
       offset = writeUtf8(frame, offset, value, buffer.byteLength(value, 'utf8'));
       if (offset < 0) return -1;
@@ -98,21 +107,15 @@ function writeProperties(buffer: FrameBuffer, frame: Buffer, start: number, prop
   return offset;
 }
 
-/** Writes a UTF-8 string with its two-byte length; returns the offset after it, or -1 if short. */
+/** Writes a UTF-8 string with its two-byte length; returns the offset after it, or -1 if it does not fit. */
 function writeUtf8(frame: Buffer, start: number, text: string, byteLength: number): number {
+  if (byteLength > MAX_UTF8_STRING_BYTES) return -1;
   frame[start] = byteLength >>> 8;
   frame[start + 1] = byteLength & 0xff;
   return frame.write(text, start + 2, byteLength, 'utf8') === byteLength ? start + 2 + byteLength : -1;
 }
 
-/** How many bytes `value` takes as a variable byte integer (MQTT 3.1.1 §2.2.3). */
-function varByteIntLength(value: number): number {
-  if (value < 0x80) return 1;
-  if (value < 0x4000) return 2;
-  return value < 0x200000 ? 3 : 4;
-}
-
-/** Writes `value` as a variable byte integer at `offset`; returns the offset after it. */
+/** Writes `value` as a variable byte integer at `offset` (MQTT 3.1.1 §2.2.3); returns the offset after it. */
 function writeVarByteInt(frame: Uint8Array, offset: number, value: number): number {
   let rest = value;
   do {

@@ -106,14 +106,8 @@ export function createPublishSender(client: MqttClient, buffer?: FrameBuffer): P
     options: OutgoingPublishOptions,
     done: Completion,
   ): void {
-    // A QoS 0 write of our own that the socket took finishes here, at once: nothing of MQTT.js's runs, so
-    // settling cannot re-enter it, and the slot it frees lets the caller's next publish go out in the
-    // same loop (direct-qos0.ts). Not past publishes put off to the end of the run: it would overtake them.
-    if (options.qos === 0 && direct && putOffDones.length === 0) {
-      const outcome = direct.write(topic, payload, options.retain, options.properties, done);
-      if (outcome === DirectWrite.Finished) return done(undefined, ACK_OK);
-      if (outcome === DirectWrite.Unfinished) return;
-    }
+    // Not past publishes put off to the end of the run: a write of our own would overtake them.
+    if (putOffDones.length === 0 && writtenByUs(topic, payload, options, done)) return;
     if (putOffDones.length > 0 || handedThisRun >= HANDED_AT_ONCE) {
       if (putOffDones.push(done) === 1) queueMicrotask(handOverPutOff);
       putOffTopics.push(topic);
@@ -122,7 +116,24 @@ export function createPublishSender(client: MqttClient, buffer?: FrameBuffer): P
       return;
     }
     if (handedThisRun++ === 0) queueMicrotask(runEnded);
-    handOver(topic, payload, options, done);
+    handToMqttJs(topic, payload, options, done);
+  }
+
+  /**
+   * Writes a QoS 0 publish ourselves where we can (direct-qos0.ts); returns false when MQTT.js must. A
+   * write the socket took settles here, at once: nothing of MQTT.js's runs, so settling cannot re-enter
+   * it, and the window slot it frees lets the caller's next publish go out in the same loop.
+   */
+  function writtenByUs(
+    topic: string,
+    payload: Uint8Array,
+    options: OutgoingPublishOptions,
+    done: Completion,
+  ): boolean {
+    if (options.qos !== 0 || direct === undefined) return false;
+    const outcome = direct.write(topic, payload, options.retain, options.properties, done);
+    if (outcome === DirectWrite.Finished) done(undefined, ACK_OK);
+    return outcome !== DirectWrite.NotWritten;
   }
 
   function runEnded(): void {
@@ -130,15 +141,15 @@ export function createPublishSender(client: MqttClient, buffer?: FrameBuffer): P
   }
 
   function handOverPutOff(): void {
-    // Nothing settles inside client.publish (see handOver); still, a publish arriving during this loop
-    // would find the list not yet empty, join its end, and be handed over by this same loop, in order.
+    // Nothing settles inside client.publish (see handToMqttJs), but our own writes settle at once: a
+    // publish arriving during this loop finds the list not yet empty, joins its end, and is handed over
+    // by this same loop, in order.
     for (let i = 0; i < putOffDones.length; i++) {
-      handOver(
-        putOffTopics[i] as string,
-        putOffPayloads[i] as Uint8Array,
-        putOffOptions[i] as OutgoingPublishOptions,
-        putOffDones[i] as Completion,
-      );
+      const topic = putOffTopics[i] as string;
+      const payload = putOffPayloads[i] as Uint8Array;
+      const options = putOffOptions[i] as OutgoingPublishOptions;
+      const done = putOffDones[i] as Completion;
+      if (!writtenByUs(topic, payload, options, done)) handToMqttJs(topic, payload, options, done);
     }
     putOffTopics.length = 0;
     putOffPayloads.length = 0;
@@ -146,18 +157,13 @@ export function createPublishSender(client: MqttClient, buffer?: FrameBuffer): P
     putOffDones.length = 0;
   }
 
-  function handOver(
+  function handToMqttJs(
     topic: string,
     payload: Uint8Array,
     options: OutgoingPublishOptions,
     done: Completion,
   ): void {
     const qos = options.qos;
-    if (qos === 0 && direct) {
-      const outcome = direct.write(topic, payload, options.retain, options.properties, done);
-      if (outcome === DirectWrite.Finished) return completeLater(done, undefined, ACK_OK);
-      if (outcome === DirectWrite.Unfinished) return;
-    }
     // Only pass `properties` when there are some: MQTT.js 5.16 does measurably more work per message otherwise.
     const opts = options.properties
       ? { qos, retain: options.retain, properties: toOutgoingProperties(options.properties) }

@@ -28,8 +28,9 @@ export const DEFAULT_MAX_IN_FLIGHT_QOS2 = 19;
 /**
  * An optional fast path of the {@link MqttPort}: `publish` with a completion callback instead of a
  * promise. Same contract as `MqttPort.publish` (the callback runs once, with an error or the ack). It
- * saves a promise and three closures per message and lets a QoS 0 write that MQTT.js finishes
- * synchronously free its window slot at once; the pipeline uses it when the port has it.
+ * saves a promise and three closures per message and lets a QoS 0 write that finishes synchronously (the
+ * connector's own writes, src/connector/direct-qos0.ts) free its window slot at once, so a caller's loop
+ * keeps writing; the pipeline uses it when the port has it.
  */
 export type PublishCallbackPort = Required<Pick<MqttPort, 'publishCallback'>>;
 

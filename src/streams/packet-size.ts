@@ -51,12 +51,22 @@ export function remainingLength(
   properties: MessageProperties | undefined,
   protocolVersion: 4 | 5,
 ): number {
-  let length = 2 + topicBytes + (qos > 0 ? 2 : 0) + payloadBytes;
-  if (protocolVersion === 5) {
-    const props = properties ? propertiesLength(properties) : 0;
-    length += varIntLength(props) + props;
-  }
-  return length;
+  const propertyBytes = protocolVersion === 5 ? (properties ? propertiesLength(properties) : 0) : undefined;
+  return remainingLengthWith(topicBytes, payloadBytes, qos, propertyBytes);
+}
+
+/**
+ * The same, from the length of the property list's content as the caller measured it: `undefined` on
+ * MQTT 3.1.1 (no properties field at all), 0 for an empty list on MQTT 5.
+ */
+export function remainingLengthWith(
+  topicBytes: number,
+  payloadBytes: number,
+  qos: QoS,
+  propertyBytes: number | undefined,
+): number {
+  const length = 2 + topicBytes + (qos > 0 ? 2 : 0) + payloadBytes;
+  return propertyBytes === undefined ? length : length + varIntLength(propertyBytes) + propertyBytes;
 }
 
 /** Total packet size: fixed header byte + Remaining Length field + Remaining Length. */

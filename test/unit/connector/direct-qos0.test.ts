@@ -77,43 +77,47 @@ describe('direct QoS 0 writer', () => {
     );
   });
 
-  it('finishes writes into a full buffer on the next drain, in order, each once', async () => {
+  /**
+   * `count` writes into a socket that holds them (until `release`, and from then on once `mode.hold` is
+   * false), with a buffer of `highWaterMark` bytes: which writes were unfinished, and what `drained` got.
+   */
+  function fillHeldSocket(highWaterMark: number, count: number) {
     const mode = { hold: true };
-    const { stream, release } = socket(256, mode);
+    const { stream, release } = socket(highWaterMark, mode);
     const drained: number[] = [];
     const writer = createDirectQos0Writer<number>(client(stream), Buffer, (done) => drained.push(done));
-    const outcomes = Array.from({ length: 40 }, (_, i) =>
-      writer?.write('full', payload(i), false, undefined, i),
+    const outcomes = Array.from({ length: count }, (_, i) =>
+      writer?.write('held', payload(i), false, undefined, i),
     );
     const unfinished = outcomes.flatMap((outcome, i) => (outcome === DirectWrite.Unfinished ? [i] : []));
+    /** Lets the socket finish what it holds, twice over (a write the first release started). */
+    const releaseAll = async () => {
+      release();
+      await afterTick();
+      release();
+      await afterTick();
+    };
+    return { mode, writer, outcomes, unfinished, drained, releaseAll };
+  }
+
+  it('finishes writes into a full buffer on the next drain, in order, each once', async () => {
+    const { mode, writer, outcomes, unfinished, drained, releaseAll } = fillHeldSocket(256, 40);
     expect(unfinished.length).toBeGreaterThan(20);
     expect(outcomes.slice(0, 5)).toEqual(Array(5).fill(DirectWrite.Finished));
     await afterTick();
     expect(drained).toEqual([]);
     mode.hold = false;
-    release();
-    await afterTick();
-    release();
-    await afterTick();
+    await releaseAll();
     expect(drained).toEqual(unfinished);
     expect(writer?.takeUnfinished()).toEqual([]);
   });
 
   it('hands the waiting completions back when the socket closes, and a later drain finishes none', async () => {
-    const { stream, release } = socket(128, { hold: true });
-    const drained: number[] = [];
-    const writer = createDirectQos0Writer<number>(client(stream), Buffer, (done) => drained.push(done));
-    const outcomes = Array.from({ length: 20 }, (_, i) =>
-      writer?.write('closing', payload(i), false, undefined, i),
-    );
-    const unfinished = outcomes.flatMap((outcome, i) => (outcome === DirectWrite.Unfinished ? [i] : []));
+    const { writer, unfinished, drained, releaseAll } = fillHeldSocket(128, 20);
     expect(unfinished.length).toBeGreaterThan(0);
     await afterTick();
     expect(writer?.takeUnfinished()).toEqual(unfinished);
-    release();
-    await afterTick();
-    release();
-    await afterTick();
+    await releaseAll();
     expect(drained).toEqual([]);
   });
 

@@ -4,7 +4,8 @@
  * Remaining Length's one- to four-byte forms, and it refuses what no packet can hold.
  */
 import { generate, parser, type IPublishPacket } from 'mqtt-packet';
-import { encodeQos0Publish, MAX_REMAINING_LENGTH } from '../../../src/connector/publish-frame.js';
+import { encodeQos0Publish } from '../../../src/connector/publish-frame.js';
+import { MAX_REMAINING_LENGTH } from '../../../src/streams/packet-size.js';
 
 /** mqtt-packet's bytes for the same QoS 0 PUBLISH. */
 function reference(
