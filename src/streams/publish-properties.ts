@@ -8,7 +8,7 @@
 import { InvalidArgumentError } from '../connector/errors.js';
 import type { MessageProperties } from '../connector/types.js';
 import { setOwnProperty } from './own-property.js';
-import { MAX_UTF8_STRING_BYTES, topicNameProblem, utf8Length } from './topic-name.js';
+import { isWellFormed, MAX_UTF8_STRING_BYTES, topicNameProblem, utf8Length } from './topic-name.js';
 
 const MAX_FOUR_BYTE_INTEGER = 4_294_967_295;
 
@@ -89,6 +89,8 @@ export function validateProperties(properties: unknown): MessageProperties {
 
 function checkString(name: string, value: unknown): string {
   if (typeof value !== 'string') fail(`${name} must be a string`);
+  // UTF-8 cannot carry a lone surrogate: sent, it would silently become U+FFFD (and be measured wrong).
+  if (!isWellFormed(value)) fail(`${name} must be well-formed UTF-16 (it has a lone surrogate)`);
   if (utf8Length(value) > MAX_UTF8_STRING_BYTES) fail(`${name} must be at most 65,535 bytes of UTF-8`);
   return value;
 }

@@ -35,6 +35,22 @@ export const BAD_INPUTS: readonly [string, unknown, unknown, unknown, string][] 
   ],
   ['responseTopic with wildcard', 't', 'x', { properties: { responseTopic: 'r/#' } }, 'INVALID_ARGUMENT'],
   ['userProperties number', 't', 'x', { properties: { userProperties: { a: 1 } } }, 'INVALID_ARGUMENT'],
+  // UTF-8 cannot carry a lone surrogate: sent, it would silently become U+FFFD.
+  ['lone surrogate in contentType', 't', 'x', { properties: { contentType: 'a\uD800' } }, 'INVALID_ARGUMENT'],
+  [
+    'lone surrogate in a user property',
+    't',
+    'x',
+    { properties: { userProperties: { unit: ['ok', '\uDC00'] } } },
+    'INVALID_ARGUMENT',
+  ],
+  [
+    'lone surrogate in a user property key',
+    't',
+    'x',
+    { properties: { userProperties: { '\uD800k': 'v' } } },
+    'INVALID_ARGUMENT',
+  ],
   ['circular message', 't', circular, undefined, 'ENCODE_FAILED'],
   ['BigInt message', 't', 10n, undefined, 'ENCODE_FAILED'],
   ['function message', 't', () => 1, undefined, 'ENCODE_FAILED'],
