@@ -23,14 +23,13 @@
  * @internal
  */
 import type { MqttClient } from 'mqtt';
+import { type CorkableStream, flushCorked } from './cork.js';
 import { encodeQos0Publish, type FrameBuffer } from './publish-frame.js';
 import type { MessageProperties } from './types.js';
 
 /** The part of MQTT.js's socket stream (a Node Writable) the writer touches. */
-interface SocketStream {
+interface SocketStream extends CorkableStream {
   write(chunk: Uint8Array): boolean;
-  cork(): void;
-  uncork(): void;
   once(event: 'drain', listener: () => void): unknown;
   off(event: 'drain', listener: () => void): unknown;
   readonly writable?: boolean;
@@ -146,8 +145,7 @@ export function createDirectQos0Writer<Done>(
         corked = stream;
         stream.cork();
       } else if (stream.writableLength + frame.byteLength >= stream.writableHighWaterMark) {
-        stream.uncork(); // hands the gathered writes to the socket in one writev
-        stream.cork();
+        flushCorked(stream); // hands the gathered writes to the socket in one writev
       }
       if (stream.write(frame)) return DirectWrite.Finished;
       unfinished.push(done);

@@ -20,6 +20,7 @@ import { mqttJsBuffer } from './mqtt-payload.js';
 import { writeBatchesWhole } from './packet-frames.js';
 import { toIncomingPublish } from './packets.js';
 import { guardAgainstPoisonMessages } from './poison-guard.js';
+import { batchWritesPerRead } from './read-batched-writes.js';
 import { createPublishSender } from './publish-sender.js';
 import { SessionStores } from './session-stores.js';
 
@@ -69,6 +70,7 @@ export function createMqttClient(options: ResolvedOptions, logger: Logger): Mqtt
   internals._flush = () => internals._flushVolatile();
 
   guardAgainstPoisonMessages(client, { limit: 3, windowMs: 2000, now: () => Date.now() });
+  batchWritesPerRead(client);
 
   const connack$ = new Subject<ConnAck>();
   const connectionLost$ = new Subject<void>();

@@ -77,6 +77,21 @@ describe('direct QoS 0 writer', () => {
     );
   });
 
+  it('still hands a long run over a buffer at a time while another part holds the socket corked', async () => {
+    const { stream, batches } = socket(1024, { hold: false });
+    stream.cork(); // as read-batched-writes.ts does while the connector handles a read
+    const writer = createDirectQos0Writer(client(stream), Buffer, none);
+    const outcomes = new Set<DirectWrite | undefined>();
+    for (let i = 0; i < 500; i++) outcomes.add(writer?.write('held/run', payload(i), false, undefined, i));
+    expect([...outcomes]).toEqual([DirectWrite.Finished]);
+    expect(batches.length).toBeGreaterThanOrEqual(10);
+    await afterTick();
+    expect(stream.writableCorked).toBe(1); // the other part's cork is left for it to undo
+    stream.uncork();
+    const packets = published(Buffer.concat(batches.flat()));
+    expect(packets).toHaveLength(500);
+  });
+
   /**
    * `count` writes into a socket that holds them (until `release`, and from then on once `mode.hold` is
    * false), with a buffer of `highWaterMark` bytes: which writes were unfinished, and what `drained` got.
