@@ -5,15 +5,15 @@
  * MQTT.js handles the packets of a read one per tick, and mqtt-packet uncorks the socket on the tick after
  * each write. So every PUBACK, PUBREC, PUBREL and PUBCOMP it answers with, and every publish an ack lets
  * through the window, is a system call of its own: at QoS 2 end to end four per message on each client,
- * about 40% of the process's CPU (bench/ANALYSIS.md). Here the socket is corked when the first packet of a
+ * where `writev` took about 40% of a CPU profile's samples (bench/ANALYSIS.md). Here the socket is corked when the first packet of a
  * read arrives, handed what has gathered after every {@link HELD_PACKETS} received packets, and uncorked on
  * `setImmediate`, which runs once the event loop has handled the read and the ticks and microtasks it
  * caused.
  *
  * This is how event-loop network stacks batch their writes (Netty writes while it reads and flushes when
  * the read is done; HiveMQ's client is built on it). The flush every few packets keeps the broker busy
- * while a long read is still being handled: holding everything to the end of the read cut QoS 2 publish
- * throughput by a third on aedes, since the broker then waited for the whole read's answers. Nothing is
+ * while a long read is still being handled: held to the end of the read, QoS 2 publishing on aedes ran a
+ * third slower than with a flush every 4 packets, since the broker waited for the whole read's answers. Nothing is
  * held past the current turn of the event loop. Outside Node (browsers) MQTT.js writes as it always did.
  *
  * @internal
