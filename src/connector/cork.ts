@@ -22,3 +22,33 @@ export function flushCorked(stream: CorkableStream): void {
   for (let i = 0; i < levels; i++) stream.uncork();
   for (let i = 0; i < levels; i++) stream.cork();
 }
+
+/**
+ * One corked socket at a time, held until a scheduled release (the next tick, the end of a read): the
+ * writes made meanwhile leave together. Holding another socket lets the previous one go at once.
+ */
+export class CorkHold {
+  private held: CorkableStream | undefined = undefined;
+
+  /** @param schedule - runs the release later (`process.nextTick`, `setImmediate`, ...). */
+  constructor(private readonly schedule: (release: () => void) => unknown) {}
+
+  /**
+   * Corks `stream` until the release, unless it is held already; true when this call corked it (the
+   * first write of a run, the first packet of a read).
+   */
+  hold(stream: CorkableStream): boolean {
+    if (this.held === stream) return false;
+    if (this.held === undefined) this.schedule(this.release);
+    else this.held.uncork();
+    this.held = stream;
+    stream.cork();
+    return true;
+  }
+
+  private readonly release = (): void => {
+    const stream = this.held;
+    this.held = undefined;
+    stream?.uncork();
+  };
+}

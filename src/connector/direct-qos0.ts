@@ -23,7 +23,7 @@
  * @internal
  */
 import type { MqttClient } from 'mqtt';
-import { type CorkableStream, flushCorked } from './cork.js';
+import { type CorkableStream, CorkHold, flushCorked } from './cork.js';
 import { encodeQos0Publish, type FrameBuffer } from './publish-frame.js';
 import type { MessageProperties } from './types.js';
 
@@ -102,16 +102,11 @@ export function createDirectQos0Writer<Done>(
   const nextTick = (globalThis as { process?: { nextTick?: (run: () => void) => void } }).process?.nextTick;
   if (typeof nextTick !== 'function') return undefined;
 
-  // The stream corked by this run's first write, uncorked on the next tick (as mqtt-packet does): the
+  // The socket is corked by a run's first write and uncorked on the next tick (as mqtt-packet does): the
   // writes of a run leave in one writev. A long run (a caller's loop of thousands of publishes) also
   // hands what it has to the socket whenever a buffer's worth has gathered, so the broker can start
   // reading while the loop goes on rather than after it, and the buffer never fills for want of a flush.
-  let corked: SocketStream | undefined;
-  const uncork = () => {
-    const stream = corked;
-    corked = undefined;
-    stream?.uncork();
-  };
+  const run = new CorkHold(nextTick);
   // Completions of writes that filled the socket's buffer, waiting for `drain` on `drainStream`.
   let unfinished: Done[] = [];
   let drainStream: SocketStream | undefined;
@@ -138,13 +133,8 @@ export function createDirectQos0Writer<Done>(
       if (stream === undefined) return DirectWrite.NotWritten;
       const frame = encodeQos0Publish(buffer, topic, payload, retain, protocolVersion, properties);
       if (frame === undefined) return DirectWrite.NotWritten;
-      if (corked !== stream) {
-        // A run's first write; or, should the socket have changed within a run, the old one is let go.
-        if (corked === undefined) nextTick(uncork);
-        else corked.uncork();
-        corked = stream;
-        stream.cork();
-      } else if (stream.writableLength + frame.byteLength >= stream.writableHighWaterMark) {
+      // A run's first write corks the socket (should it have changed within a run, the old one is let go).
+      if (!run.hold(stream) && stream.writableLength + frame.byteLength >= stream.writableHighWaterMark) {
         flushCorked(stream); // hands the gathered writes to the socket in one writev
       }
       if (stream.write(frame)) return DirectWrite.Finished;

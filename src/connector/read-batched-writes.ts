@@ -19,7 +19,7 @@
  * @internal
  */
 import type { MqttClient } from 'mqtt';
-import { type CorkableStream, flushCorked } from './cork.js';
+import { type CorkableStream, CorkHold, flushCorked } from './cork.js';
 
 /**
  * How many received packets' answers are gathered at most before they are handed to the socket. 8 and 16
@@ -49,23 +49,12 @@ function nodeSetImmediate(): AfterIo | null {
 export function batchWritesPerRead(client: MqttClient, afterIo: AfterIo | null = nodeSetImmediate()): void {
   if (typeof afterIo !== 'function') return;
   const internals = client as unknown as { stream?: Partial<CorkableStream> };
-  let held: CorkableStream | undefined;
+  const read = new CorkHold(afterIo);
   let received = 0;
-  const release = () => {
-    const stream = held;
-    held = undefined;
-    stream?.uncork();
-  };
   client.on('packetreceive', () => {
-    if (held !== undefined) {
-      if (++received % HELD_PACKETS === 0) flushCorked(held);
-      return;
-    }
     const stream = internals.stream;
     if (typeof stream?.cork !== 'function' || typeof stream.uncork !== 'function') return;
-    held = stream as CorkableStream;
-    held.cork();
-    received = 1;
-    afterIo(release);
+    if (read.hold(stream as CorkableStream)) received = 1;
+    else if (++received % HELD_PACKETS === 0) flushCorked(stream as CorkableStream);
   });
 }

@@ -4,21 +4,10 @@
  * writes each answer corked until the next tick, as mqtt-packet does.
  */
 import { EventEmitter } from 'node:events';
-import { Writable } from 'node:stream';
+import type { Writable } from 'node:stream';
 import type { MqttClient } from 'mqtt';
 import { batchWritesPerRead, HELD_PACKETS } from '../../../src/connector/read-batched-writes.js';
-
-/** A socket stand-in recording each batch of chunks it is handed. */
-function socket() {
-  const batches: string[][] = [];
-  const stream = new Writable({
-    writev(chunks, callback) {
-      batches.push(chunks.map((c) => String(c.chunk)));
-      callback();
-    },
-  });
-  return { stream, batches };
-}
+import { recordingWritable } from '../../support/recording-writable';
 
 /** An MQTT.js stand-in over `stream`: `receive` handles packets one per tick, each answered by a write. */
 function client(stream: Writable) {
@@ -53,13 +42,13 @@ const ticks = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 describe('batchWritesPerRead', () => {
   it('sends every answer as a batch of its own without it (what MQTT.js does alone)', async () => {
-    const { stream, batches } = socket();
+    const { stream, batches } = recordingWritable();
     await client(stream).receive(5);
     expect(batches).toHaveLength(5);
   });
 
   it('holds the answers to the packets of a read and sends them in one batch when the read is done', async () => {
-    const { stream, batches } = socket();
+    const { stream, batches } = recordingWritable();
     const { mqtt, receive } = client(stream);
     const io = manualAfterIo();
     batchWritesPerRead(mqtt, io.afterIo);
@@ -72,7 +61,7 @@ describe('batchWritesPerRead', () => {
   });
 
   it(`hands what has gathered to the socket after every ${HELD_PACKETS} packets of a long read`, async () => {
-    const { stream, batches } = socket();
+    const { stream, batches } = recordingWritable();
     const { mqtt, receive } = client(stream);
     const io = manualAfterIo();
     batchWritesPerRead(mqtt, io.afterIo);
@@ -86,7 +75,7 @@ describe('batchWritesPerRead', () => {
   });
 
   it('holds the next read again once the previous one was released', async () => {
-    const { stream, batches } = socket();
+    const { stream, batches } = recordingWritable();
     const { mqtt, receive } = client(stream);
     const io = manualAfterIo();
     batchWritesPerRead(mqtt, io.afterIo);
@@ -102,7 +91,7 @@ describe('batchWritesPerRead', () => {
   });
 
   it('releases on setImmediate by default, once the ticks of the read have run', async () => {
-    const { stream, batches } = socket();
+    const { stream, batches } = recordingWritable();
     const { mqtt, receive } = client(stream);
     batchWritesPerRead(mqtt);
     await receive(3);
@@ -112,7 +101,7 @@ describe('batchWritesPerRead', () => {
   });
 
   it('leaves MQTT.js writing as it does where there is no setImmediate (browsers)', async () => {
-    const { stream, batches } = socket();
+    const { stream, batches } = recordingWritable();
     const { mqtt, receive } = client(stream);
     batchWritesPerRead(mqtt, null);
     await receive(3);
@@ -120,8 +109,8 @@ describe('batchWritesPerRead', () => {
   });
 
   it('releases the socket it corked when the client has moved to a new one meanwhile', async () => {
-    const old = socket();
-    const next = socket();
+    const old = recordingWritable();
+    const next = recordingWritable();
     const { mqtt, emitter, receive } = client(old.stream);
     const io = manualAfterIo();
     batchWritesPerRead(mqtt, io.afterIo);

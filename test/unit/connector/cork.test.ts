@@ -1,0 +1,54 @@
+/**
+ * Corking shared by the connector's own writes and its per-read batching, over real Node Writables:
+ * `flushCorked` hands over what gathered and keeps every cork level; `CorkHold` holds one socket until one
+ * scheduled release.
+ */
+import { CorkHold, flushCorked } from '../../../src/connector/cork.js';
+import { recordingWritable } from '../../support/recording-writable';
+
+describe('flushCorked', () => {
+  it('hands what gathered to the socket in one batch and leaves every cork level in place', () => {
+    const { stream, batches } = recordingWritable();
+    stream.cork();
+    stream.cork();
+    stream.write('a');
+    stream.write('b');
+    flushCorked(stream);
+    expect(batches).toEqual([['a', 'b']]);
+    expect(stream.writableCorked).toBe(2);
+  });
+});
+
+describe('CorkHold', () => {
+  it('corks a socket once per release and reports only the first hold', () => {
+    const { stream, batches } = recordingWritable();
+    const releases: (() => void)[] = [];
+    const hold = new CorkHold((release) => releases.push(release));
+    expect([hold.hold(stream), hold.hold(stream)]).toEqual([true, false]);
+    stream.write('a');
+    stream.write('b');
+    expect(releases).toHaveLength(1);
+    expect(batches).toHaveLength(0);
+    releases[0]?.();
+    expect(batches).toEqual([['a', 'b']]);
+    expect(stream.writableCorked).toBe(0);
+    expect(hold.hold(stream)).toBe(true); // held again after the release
+  });
+
+  it('lets the previous socket go at once when another is held, and releases the new one later', () => {
+    const old = recordingWritable();
+    const next = recordingWritable();
+    const releases: (() => void)[] = [];
+    const hold = new CorkHold((release) => releases.push(release));
+    hold.hold(old.stream);
+    old.stream.write('old');
+    expect(hold.hold(next.stream)).toBe(true);
+    expect(old.batches).toEqual([['old']]);
+    expect(old.stream.writableCorked).toBe(0);
+    next.stream.write('new');
+    expect(releases).toHaveLength(1); // the one pending release now lets the new socket go
+    releases[0]?.();
+    expect(next.batches).toEqual([['new']]);
+    expect(next.stream.writableCorked).toBe(0);
+  });
+});
