@@ -14,9 +14,10 @@
  * properties other than the two the connector sets from the payload (Payload Format Indicator, Content
  * Type) also leave the publish to MQTT.js. Anything else goes through MQTT.js as before. The bytes are those mqtt-packet writes
  * (`publish-frame.ts`, checked against it in the tests), and the writes of one synchronous run leave in
- * one `writev`, as mqtt-packet's cork does. MQTT.js's `packetsend` event does not fire for these packets,
- * nor does its debug log (`DEBUG=mqttjs*`) show them; nothing in the connector listens for either on QoS 0
- * (the connector's own `events$` reports every publish it hands over).
+ * one `writev`, as mqtt-packet's cork does. MQTT.js's `packetsend` event does not fire for these packets;
+ * nothing in the connector listens for it on QoS 0 (the connector's own `events$` reports every publish it
+ * hands over). Its debug log would not show them either, so while that log is on (`DEBUG=mqttjs*`, or a
+ * `log` given through the `mqtt` option) the connector leaves QoS 0 to MQTT.js (mqtt-debug-log.ts).
  *
  * Node only: it needs Node's `Buffer` and `process.nextTick`. In browsers MQTT.js does the writing.
  *

@@ -57,10 +57,11 @@ interface MqttClientInternals {
 export function createMqttClient(options: ResolvedOptions, logger: Logger): MqttClientHandle {
   const clientOptions: IClientOptions = buildMqttOptions(options);
   const client: MqttClient = mqtt.connect(clientOptions);
-  configureMqttLog(client);
+  // While MQTT.js logs packets, it writes them all itself: a debugging session sees every one.
+  const mqttJsLogs = configureMqttLog(client);
   const internals = client as unknown as MqttClientInternals;
   const stores = new SessionStores(options.clean);
-  const sender = createPublishSender(client, mqttJsBuffer());
+  const sender = createPublishSender(client, mqttJsLogs ? undefined : mqttJsBuffer());
 
   // With reconnectPeriod 0 and clean sessions, MQTT.js fails the callbacks of in-flight QoS 1/2 publishes
   // on a forced clean-up (keepalive or CONNACK timeout) although the packets stay in its store and are

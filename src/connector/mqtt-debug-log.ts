@@ -32,17 +32,22 @@ function skipLine(): void {
  * Sets up `client.log`: a no-op when it is the `debug` package's logger with its namespace off;
  * otherwise (the namespace on, or a `log` the caller gave MQTT.js through the `mqtt` escape hatch) the
  * same log, with secrets taken out of the packets it is given.
+ *
+ * @returns true when MQTT.js's lines are written somewhere. The connector then leaves every packet to
+ *   MQTT.js, so that the log shows each one: the QoS 0 publishes it would otherwise write to the socket
+ *   itself (direct-qos0.ts) never pass through MQTT.js's log.
  */
-export function configureMqttLog(client: MqttClient): void {
+export function configureMqttLog(client: MqttClient): boolean {
   const log: unknown = client.log;
-  if (typeof log !== 'function') return;
+  if (typeof log !== 'function') return false;
   // `enabled` is undefined rather than false when no namespace was ever enabled.
   if ('enabled' in log && !(log as DebugInstance).enabled) {
     client.log = skipLine;
-    return;
+    return false;
   }
   // Called as MQTT.js calls it, with the client as `this`.
   client.log = (...args: unknown[]) => Reflect.apply(log, client, args.map(withoutSecrets));
+  return true;
 }
 
 /**

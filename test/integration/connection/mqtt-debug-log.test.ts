@@ -5,7 +5,7 @@
  */
 import createDebug from 'debug';
 import { firstValueFrom } from 'rxjs';
-import { MqttConnector, type MqttConnectorOptions } from '../../../src/index';
+import { MqttConnector, type MqttConnectorOptions, type QoS } from '../../../src/index';
 import { type EmbeddedBroker, startAedes } from '../../support/aedes';
 
 describe("MQTT.js's log through the connector", () => {
@@ -15,16 +15,20 @@ describe("MQTT.js's log through the connector", () => {
   const originalLog = createDebug.log;
   const connectors: MqttConnector[] = [];
 
-  /** Connects with credentials, then sends one QoS 1 message to itself and returns it as text. */
-  async function roundTrip(options: MqttConnectorOptions = {}): Promise<string> {
+  /** Connects with credentials, then sends one message at `qos` to itself and returns it as text. */
+  async function roundTrip(options: MqttConnectorOptions = {}, qos: QoS = 1): Promise<string> {
     const connector = new MqttConnector({ mqttBroker: broker.url, username: 'alice', password, ...options });
     connectors.push(connector);
     await connector.connect();
-    const received = firstValueFrom(connector.subscribe<string>('debug-log/t', { qos: 1, decode: 'string' }));
+    const received = firstValueFrom(connector.subscribe<string>('debug-log/t', { qos, decode: 'string' }));
     await connector.whenSubscribed('debug-log/t');
-    await connector.publish('debug-log/t', 'hello', { qos: 1 });
+    await connector.publish('debug-log/t', 'hello', { qos });
     return (await received).payload;
   }
+
+  /** The PUBLISH packets MQTT.js logged as it wrote them (`_writePacket :: packet: { cmd: 'publish' ...`). */
+  const writtenPublishes = () =>
+    lines.filter((line) => /_writePacket :: packet: \{\s*cmd: 'publish'/.test(line));
 
   beforeEach(async () => {
     lines.length = 0;
@@ -57,6 +61,16 @@ describe("MQTT.js's log through the connector", () => {
     expect(text).not.toContain(password);
   });
 
+  // The connector writes QoS 0 publishes to the socket itself (direct-qos0.ts), bypassing MQTT.js's log.
+  it('leaves QoS 0 publishes to MQTT.js while mqttjs:client is on, so the log shows them', async () => {
+    createDebug.enable('mqttjs:client');
+    await expect(roundTrip({}, 0)).resolves.toBe('hello');
+    const published = writtenPublishes();
+    expect(published).toHaveLength(1);
+    expect(published[0]).toContain('debug-log/t');
+    expect(published[0]).toMatch(/qos: 0/);
+  });
+
   it("hands MQTT.js's lines to a log given through the mqtt escape hatch, without the password", async () => {
     const calls: unknown[][] = [];
     await expect(roundTrip({ mqtt: { log: (...args: unknown[]) => calls.push(args) } })).resolves.toBe(
@@ -69,5 +83,17 @@ describe("MQTT.js's log through the connector", () => {
     expect(connect).toMatchObject({ cmd: 'connect', username: 'alice', password: '[redacted]' });
     expect(packets.some((packet) => packet.cmd === 'publish')).toBe(true);
     expect(JSON.stringify(calls)).not.toContain(password);
+  });
+
+  it('shows QoS 0 publishes to a log given through the mqtt escape hatch', async () => {
+    // The packets MQTT.js logs as it writes them (a received PUBLISH is logged by another line).
+    const written: { cmd?: unknown; qos?: unknown; topic?: unknown }[] = [];
+    const log = (format: unknown, packet?: unknown) => {
+      if (typeof format === 'string' && format.startsWith('_writePacket') && typeof packet === 'object')
+        written.push(packet as (typeof written)[number]);
+    };
+    await expect(roundTrip({ mqtt: { log } }, 0)).resolves.toBe('hello');
+    const publishes = written.filter((packet) => packet.cmd === 'publish');
+    expect(publishes).toEqual([expect.objectContaining({ topic: 'debug-log/t', qos: 0 })]);
   });
 });

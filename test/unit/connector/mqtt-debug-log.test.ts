@@ -28,7 +28,7 @@ describe('configureMqttLog', () => {
   it('skips MQTT.js lines for good when mqttjs:client is off at creation', () => {
     const c = client();
     const before = c.log;
-    configureMqttLog(c);
+    expect(configureMqttLog(c)).toBe(false); // nothing is logged: the connector may write QoS 0 itself
     expect(c.log).not.toBe(before);
     createDebug.enable('mqttjs:client'); // too late for this client: the check was made
     c.log('_writePacket :: packet: %O', connectPacket);
@@ -39,7 +39,7 @@ describe('configureMqttLog', () => {
   it('keeps MQTT.js lines when mqttjs:client is on, with the CONNECT password redacted', () => {
     createDebug.enable('mqttjs:client');
     const c = client();
-    configureMqttLog(c);
+    expect(configureMqttLog(c)).toBe(true); // lines are written: every packet must pass through MQTT.js
     c.log('_writePacket :: packet: %O', connectPacket);
     c.publish('debug/topic', 'x');
     const text = lines.join('\n');
@@ -63,7 +63,7 @@ describe('configureMqttLog', () => {
         calls.push(args);
       },
     });
-    configureMqttLog(c);
+    expect(configureMqttLog(c)).toBe(true);
     calls.length = 0; // the constructor's own lines
     const format = 'line %s';
     const plain = { cmd: 'publish', topic: 't' };
