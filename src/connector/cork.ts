@@ -30,7 +30,7 @@ export function flushCorked(stream: CorkableStream): void {
 export class CorkHold {
   private held: CorkableStream | undefined = undefined;
 
-  /** @param schedule - runs the release later (`process.nextTick`, `setImmediate`, ...). */
+  /** @param schedule - runs the release later (the next tick, the end of a read's work, ...). */
   constructor(private readonly schedule: (release: () => void) => unknown) {}
 
   /**

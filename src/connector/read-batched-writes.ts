@@ -5,16 +5,25 @@
  * MQTT.js handles the packets of a read one per tick, and mqtt-packet uncorks the socket on the tick after
  * each write. So every PUBACK, PUBREC, PUBREL and PUBCOMP it answers with, and every publish an ack lets
  * through the window, is a system call of its own: at QoS 2 end to end four per message on each client,
- * where `writev` took about 40% of a CPU profile's samples (bench/ANALYSIS.md). Here the socket is corked when the first packet of a
- * read arrives, handed what has gathered after every {@link HELD_PACKETS} received packets, and uncorked on
- * `setImmediate`, which runs once the event loop has handled the read and the ticks and microtasks it
- * caused.
+ * where `writev` took about 40% of a CPU profile's samples (bench/ANALYSIS.md). Here the socket is corked
+ * when the first packet of a read arrives, handed what has gathered after every {@link HELD_PACKETS}
+ * received packets, and uncorked once the read's own work is done: the ticks that handle its packets, the
+ * microtasks they cause (settled publishes, the caller's reactions to a message, the publishes those
+ * make), and nothing else.
+ *
+ * That moment is found without a timer: Node runs microtasks only once the tick queue is empty, so a
+ * microtask queued at the first packet runs after the last packet's tick; the tick it queues in turn runs
+ * after every microtask queued meanwhile. The writes then leave before the event loop moves on to its next
+ * I/O callback. (Releasing on `setImmediate` instead, as at first, held a reply until every other socket
+ * ready in the same turn had been read and handled too: with both ends of a round trip in one process,
+ * the echo's reply waited for the other client's PUBACK to be handled, one more `epoll_wait` per round
+ * trip; bench/ANALYSIS.md.)
  *
  * This is how event-loop network stacks batch their writes (Netty writes while it reads and flushes when
  * the read is done; HiveMQ's client is built on it). The flush every few packets keeps the broker busy
  * while a long read is still being handled: held to the end of the read, QoS 2 publishing on aedes ran a
- * third slower than with a flush every 4 packets, since the broker waited for the whole read's answers. Nothing is
- * held past the current turn of the event loop. Outside Node (browsers) MQTT.js writes as it always did.
+ * third slower than with a flush every 4 packets, since the broker waited for the whole read's answers.
+ * Outside Node (browsers) MQTT.js writes as it always did.
  *
  * @internal
  */
@@ -27,29 +36,29 @@ import { type CorkableStream, CorkHold, flushCorked } from './cork.js';
  */
 export const HELD_PACKETS = 16;
 
-/** Schedules `run` once the event loop has handled the current I/O (Node's `setImmediate`). */
-export type AfterIo = (run: () => void) => unknown;
+/** Schedules `run` once the work of the current socket read is done (see the module documentation). */
+export type AfterRead = (run: () => void) => unknown;
 
 /**
- * Node's `setImmediate`, or `null` outside Node: a browser bundle may carry a `setImmediate` polyfill
- * built on timers, which would hold writes for milliseconds.
+ * The end of the current read's work in Node: a microtask, then a tick. `null` outside Node: a browser
+ * bundle's `process.nextTick` polyfill may be built on timers, which would hold writes for milliseconds.
  */
-function nodeSetImmediate(): AfterIo | null {
-  const host = globalThis as { process?: { versions?: { node?: unknown } }; setImmediate?: AfterIo };
-  return typeof host.process?.versions?.node === 'string' && typeof host.setImmediate === 'function'
-    ? host.setImmediate
-    : null;
+function nodeAfterRead(): AfterRead | null {
+  const host = globalThis as { process?: { versions?: { node?: unknown }; nextTick?: AfterRead } };
+  const nextTick = host.process?.nextTick;
+  if (typeof host.process?.versions?.node !== 'string' || typeof nextTick !== 'function') return null;
+  return (run) => queueMicrotask(() => nextTick(run));
 }
 
 /**
- * Corks `client`'s socket from the first packet of a read until `afterIo` runs (default: Node's
- * `setImmediate`; outside Node, or with `null`, nothing is done), flushing it after every
- * {@link HELD_PACKETS} packets.
+ * Corks `client`'s socket from the first packet of a read until `afterRead` runs the release (default: at
+ * the end of the read's work in Node; outside Node, or with `null`, nothing is done), flushing it after
+ * every {@link HELD_PACKETS} packets.
  */
-export function batchWritesPerRead(client: MqttClient, afterIo: AfterIo | null = nodeSetImmediate()): void {
-  if (typeof afterIo !== 'function') return;
+export function batchWritesPerRead(client: MqttClient, afterRead: AfterRead | null = nodeAfterRead()): void {
+  if (typeof afterRead !== 'function') return;
   const internals = client as unknown as { stream?: Partial<CorkableStream> };
-  const read = new CorkHold(afterIo);
+  const read = new CorkHold(afterRead);
   let received = 0;
   client.on('packetreceive', () => {
     const stream = internals.stream;

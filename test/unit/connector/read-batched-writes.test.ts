@@ -26,19 +26,17 @@ function client(stream: Writable) {
   return { mqtt: emitter as unknown as MqttClient, emitter, receive };
 }
 
-/** An `afterIo` run by hand: the test says when the event loop is done with the read. */
-function manualAfterIo() {
+/** An `afterRead` run by hand: the test says when the work of the read is done. */
+function manualAfterRead() {
   const queued: (() => void)[] = [];
   return {
-    afterIo: (run: () => void) => queued.push(run),
+    afterRead: (run: () => void) => queued.push(run),
     runAll: () => queued.splice(0).forEach((run) => run()),
     get pending() {
       return queued.length;
     },
   };
 }
-
-const ticks = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 describe('batchWritesPerRead', () => {
   it('sends every answer as a batch of its own without it (what MQTT.js does alone)', async () => {
@@ -50,8 +48,8 @@ describe('batchWritesPerRead', () => {
   it('holds the answers to the packets of a read and sends them in one batch when the read is done', async () => {
     const { stream, batches } = recordingWritable();
     const { mqtt, receive } = client(stream);
-    const io = manualAfterIo();
-    batchWritesPerRead(mqtt, io.afterIo);
+    const io = manualAfterRead();
+    batchWritesPerRead(mqtt, io.afterRead);
     await receive(5);
     expect(batches).toHaveLength(0);
     expect(io.pending).toBe(1); // one release per read, not one per packet
@@ -63,8 +61,8 @@ describe('batchWritesPerRead', () => {
   it(`hands what has gathered to the socket after every ${HELD_PACKETS} packets of a long read`, async () => {
     const { stream, batches } = recordingWritable();
     const { mqtt, receive } = client(stream);
-    const io = manualAfterIo();
-    batchWritesPerRead(mqtt, io.afterIo);
+    const io = manualAfterRead();
+    batchWritesPerRead(mqtt, io.afterRead);
     const count = 2 * HELD_PACKETS + 3;
     await receive(count);
     // Flushed as packet 16 and packet 32 arrive: the answers to the 15 and the 16 packets before them.
@@ -77,8 +75,8 @@ describe('batchWritesPerRead', () => {
   it('holds the next read again once the previous one was released', async () => {
     const { stream, batches } = recordingWritable();
     const { mqtt, receive } = client(stream);
-    const io = manualAfterIo();
-    batchWritesPerRead(mqtt, io.afterIo);
+    const io = manualAfterRead();
+    batchWritesPerRead(mqtt, io.afterRead);
     await receive(2, 'first');
     io.runAll();
     await receive(3, 'second');
@@ -90,17 +88,44 @@ describe('batchWritesPerRead', () => {
     ]);
   });
 
-  it('releases on setImmediate by default, once the ticks of the read have run', async () => {
+  it("releases by default once the read's ticks and the microtasks they caused have run, before the loop turns", async () => {
     const { stream, batches } = recordingWritable();
-    const { mqtt, receive } = client(stream);
+    const { mqtt, emitter } = client(stream);
     batchWritesPerRead(mqtt);
-    await receive(3);
-    expect(batches).toHaveLength(0);
-    await ticks();
-    expect(batches).toEqual([['ack 0', 'ack 1', 'ack 2']]);
+    // As MQTT.js handles a read: one packet per tick, each tick queuing the next, no await in between.
+    // Each answer is written at once; a reply (a caller reacting to the message) in a microtask.
+    const write = (text: string) => {
+      stream.cork();
+      stream.write(text);
+      process.nextTick(() => stream.uncork());
+    };
+    const handle = (i: number) => {
+      emitter.emit('packetreceive', { cmd: 'publish' });
+      write(`ack ${i}`);
+      void Promise.resolve().then(() => write(`reply ${i}`));
+      if (i < 2) process.nextTick(() => handle(i + 1));
+    };
+    // The read arrives in a callback of the event loop, as a socket's data does; what the loop does next is
+    // a callback queued meanwhile.
+    let atNextTurn: string[][] | undefined;
+    const read = new Promise<void>((resolve) =>
+      setImmediate(() => {
+        setImmediate(() => {
+          atNextTurn = batches.map((batch) => [...batch]);
+          resolve();
+        });
+        handle(0);
+        expect(batches).toHaveLength(0);
+      }),
+    );
+    await read;
+    const all = [['ack 0', 'ack 1', 'ack 2', 'reply 0', 'reply 1', 'reply 2']];
+    expect(atNextTurn).toEqual(all); // written before the event loop went on to anything else
+    expect(batches).toEqual(all);
+    expect(stream.writableCorked).toBe(0);
   });
 
-  it('leaves MQTT.js writing as it does where there is no setImmediate (browsers)', async () => {
+  it('leaves MQTT.js writing as it does where there is no process.nextTick (browsers)', async () => {
     const { stream, batches } = recordingWritable();
     const { mqtt, receive } = client(stream);
     batchWritesPerRead(mqtt, null);
@@ -112,8 +137,8 @@ describe('batchWritesPerRead', () => {
     const old = recordingWritable();
     const next = recordingWritable();
     const { mqtt, emitter, receive } = client(old.stream);
-    const io = manualAfterIo();
-    batchWritesPerRead(mqtt, io.afterIo);
+    const io = manualAfterRead();
+    batchWritesPerRead(mqtt, io.afterRead);
     await receive(2, 'old');
     emitter.stream = next.stream;
     await receive(1, 'new');
@@ -125,8 +150,8 @@ describe('batchWritesPerRead', () => {
 
   it('does nothing for a client without a socket', () => {
     const emitter = new EventEmitter();
-    const io = manualAfterIo();
-    batchWritesPerRead(emitter as unknown as MqttClient, io.afterIo);
+    const io = manualAfterRead();
+    batchWritesPerRead(emitter as unknown as MqttClient, io.afterRead);
     emitter.emit('packetreceive', { cmd: 'pingresp' });
     expect(io.pending).toBe(0);
   });
