@@ -8,6 +8,11 @@
  *   npx tsx bench/tools/ab.ts --other=/tmp/proto/src --qos=1 --max-in-flight=20   (both connectors' window)
  *   npx tsx bench/tools/ab.ts --other=/tmp/proto/src --text        (the connectors publish a string, UTF-8 encoded)
  *   npx tsx bench/tools/ab.ts --other=/tmp/proto/src --protocol=5  (every client on MQTT 5; mosquitto)
+ *   npx tsx bench/tools/ab.ts --this=/tmp/base/src --other=/tmp/proto/src   (A loaded from a copy too)
+ *
+ * A tree loaded through `--other` runs a little slower than the one this checkout's code imports (an
+ * identical copy as B: 7% longer round trips in bench/tools/latency-split.ts), so `--this` loads A the
+ * same way from a copy of its own, and neither side has the advantage.
  *
  * Prints msgs/s (min / median / max) and this process's CPU µs per message for each.
  */
@@ -27,6 +32,8 @@ async function main(): Promise<void> {
   const other = args.optionalString('other');
   if (other === undefined) throw new Error('--other=<path to another src/ directory> is required');
   const OtherConnector = await loadConnector(other);
+  const self = args.optionalString('this');
+  const ThisConnector = self === undefined ? MqttConnector : await loadConnector(self);
   const kind = args.string('broker', 'mosquitto') as 'aedes' | 'mosquitto';
   const path = args.string('path', 'publish');
   const limits = { idleMs: 1_500, capMs: 60_000 };
@@ -83,7 +90,7 @@ async function main(): Promise<void> {
         ],
         ...(
           [
-            ['A (this checkout)', MqttConnector],
+            [`A (${self ?? 'this checkout'})`, ThisConnector],
             [`B (${other})`, OtherConnector],
           ] as const
         ).map(([name, Connector]): [string, (count: number) => Promise<number>] => [

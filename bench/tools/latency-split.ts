@@ -5,6 +5,10 @@
  *
  *   npx tsx bench/tools/latency-split.ts --broker=mosquitto --qos=1 --reps=5 --samples=2000
  *   npx tsx bench/tools/latency-split.ts --other=/tmp/old/src      (adds B ↔ B: another source tree's connector)
+ *   npx tsx bench/tools/latency-split.ts --this=/tmp/base/src --other=/tmp/old/src   (the connector ends from a copy)
+ *
+ * A tree loaded through `--other` runs a little slower than the one this checkout's code imports (an identical
+ * copy as B: 7% longer round trips), so to compare two trees load both: `--this` for the connector ends.
  *
  * A connector end that costs x µs more than a raw one shows up as +x in each pair it is part of, so the
  * mixed pairs say how much of the connector pair's extra time its publishing end and its echoing end add.
@@ -36,14 +40,15 @@ const PAIRS: readonly (readonly [pinger: EndKind, echo: EndKind])[] = [
   ['connector', 'raw'],
 ];
 
-/** Opens one end of `kind` (B: the `--other` tree's connector). */
+/** Opens one end of `kind` (B: the `--other` tree's connector; connector: the `--this` tree's, if given). */
 function openKind(
   kind: EndKind,
   broker: BenchBroker,
   qos: QoS,
   other?: ConnectorClass,
+  self?: ConnectorClass,
 ): Promise<RoundTripEnd> {
-  return openEnd(kind === 'raw' ? 'raw' : 'connector', broker, qos, kind === 'B' ? other : undefined);
+  return openEnd(kind === 'raw' ? 'raw' : 'connector', broker, qos, kind === 'B' ? other : self);
 }
 
 /** A difference in µs with its sign: +8, -2, 0. */
@@ -61,6 +66,8 @@ async function main(): Promise<void> {
   const capMs = args.number('repMs', 6_000);
   const otherDir = args.optionalString('other');
   const other = otherDir === undefined ? undefined : await loadConnector(otherDir);
+  const selfDir = args.optionalString('this');
+  const self = selfDir === undefined ? undefined : await loadConnector(selfDir);
   const kinds: readonly (readonly [EndKind, EndKind])[] =
     other === undefined ? PAIRS : [...PAIRS, ['B', 'B']];
   const broker = await startBroker({ kind, noDelay: true }, () => undefined);
@@ -80,8 +87,8 @@ async function main(): Promise<void> {
           const [pinger, echo] = kinds[index] as readonly [EndKind, EndKind];
           pairs.push(
             await pair(
-              await openKind(pinger, broker, qos, other),
-              await openKind(echo, broker, qos, other),
+              await openKind(pinger, broker, qos, other, self),
+              await openKind(echo, broker, qos, other, self),
               `${process.pid}-${rep}-${index}`,
             ),
           );
