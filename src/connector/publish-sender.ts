@@ -208,10 +208,12 @@ export function createPublishSender(client: MqttClient, buffer?: FrameBuffer): P
   }
 
   // MQTT.js handles the packets of one socket read one per process.nextTick, and mqtt-packet uncorks the
-  // socket on the next tick after each write: a publish sent from inside an ack callback is written on
-  // its own (one writev per message). Completions are therefore handed to the pipeline together, in one
-  // microtask after MQTT.js has handled the whole read: the publishes that refill the window then leave
-  // in one write.
+  // socket on the next tick after each write: a publish sent from inside an ack callback would be written
+  // on its own (one writev per message). Completions are therefore handed to the pipeline together, in one
+  // microtask after MQTT.js has handled the whole read: the window refills with several publishes at once.
+  // (In Node, read-batched-writes.ts also holds every write made while a read is handled, so the refill
+  // leaves in one write either way; the batching here still decides how large each refill is, and it is
+  // the only batching in browsers.)
   // Waiting for the whole read has its own cost: the window refills in waves, and a broker that answers
   // a burst ack by ack (aedes) sits idle between them (QoS 2 ran at 0.8x the raw window pattern). So a
   // batch of QoS 1/2 acks is also handed over at once when it frees a quarter of the window: the refill
