@@ -4,6 +4,21 @@
  * @internal
  */
 
+/** Schedules `run` later: the next tick, the end of a read's work, ... */
+export type Schedule = (run: () => void) => unknown;
+
+/**
+ * Node's `process.nextTick`, or `undefined` outside Node: the holds on the socket release on it, and a
+ * browser bundle's `process.nextTick` polyfill may be built on timers, which would hold writes for
+ * milliseconds.
+ */
+export function nodeNextTick(): Schedule | undefined {
+  const host = (globalThis as { process?: { versions?: { node?: unknown }; nextTick?: Schedule } }).process;
+  return typeof host?.versions?.node === 'string' && typeof host.nextTick === 'function'
+    ? host.nextTick
+    : undefined;
+}
+
 /** The part of a Node Writable that corking touches. */
 export interface CorkableStream {
   cork(): void;
@@ -31,7 +46,7 @@ export class CorkHold {
   private held: CorkableStream | undefined = undefined;
 
   /** @param schedule - runs the release later (the next tick, the end of a read's work, ...). */
-  constructor(private readonly schedule: (release: () => void) => unknown) {}
+  constructor(private readonly schedule: Schedule) {}
 
   /**
    * Corks `stream` until the release, unless it is held already; true when this call corked it (the

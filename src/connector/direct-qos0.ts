@@ -24,7 +24,7 @@
  * @internal
  */
 import type { MqttClient } from 'mqtt';
-import { type CorkableStream, CorkHold, flushCorked } from './cork.js';
+import { type CorkableStream, CorkHold, flushCorked, nodeNextTick } from './cork.js';
 import { encodeQos0Publish, type FrameBuffer } from './publish-frame.js';
 import type { MessageProperties } from './types.js';
 
@@ -100,8 +100,8 @@ export function createDirectQos0Writer<Done>(
   const internals = client as unknown as ClientInternals;
   const { protocolVersion = 4, autoUseTopicAlias, autoAssignTopicAlias } = internals.options;
   if (autoUseTopicAlias === true || autoAssignTopicAlias === true) return undefined;
-  const nextTick = (globalThis as { process?: { nextTick?: (run: () => void) => void } }).process?.nextTick;
-  if (typeof nextTick !== 'function') return undefined;
+  const nextTick = nodeNextTick();
+  if (nextTick === undefined) return undefined;
 
   // The socket is corked by a run's first write and uncorked on the next tick (as mqtt-packet does): the
   // writes of a run leave in one writev. A long run (a caller's loop of thousands of publishes) also

@@ -28,7 +28,7 @@
  * @internal
  */
 import type { MqttClient } from 'mqtt';
-import { type CorkableStream, CorkHold, flushCorked } from './cork.js';
+import { type CorkableStream, CorkHold, flushCorked, nodeNextTick, type Schedule } from './cork.js';
 
 /**
  * How many received packets' answers are gathered at most before they are handed to the socket. 8 and 16
@@ -36,18 +36,13 @@ import { type CorkableStream, CorkHold, flushCorked } from './cork.js';
  */
 export const HELD_PACKETS = 16;
 
-/** Schedules `run` once the work of the current socket read is done (see the module documentation). */
-export type AfterRead = (run: () => void) => unknown;
-
 /**
- * The end of the current read's work in Node: a microtask, then a tick. `null` outside Node: a browser
- * bundle's `process.nextTick` polyfill may be built on timers, which would hold writes for milliseconds.
+ * The end of the current read's work in Node (a microtask, then a tick; see the module documentation), or
+ * `null` outside Node ({@link nodeNextTick}).
  */
-function nodeAfterRead(): AfterRead | null {
-  const host = globalThis as { process?: { versions?: { node?: unknown }; nextTick?: AfterRead } };
-  const nextTick = host.process?.nextTick;
-  if (typeof host.process?.versions?.node !== 'string' || typeof nextTick !== 'function') return null;
-  return (run) => queueMicrotask(() => nextTick(run));
+function nodeAfterRead(): Schedule | null {
+  const nextTick = nodeNextTick();
+  return nextTick === undefined ? null : (run) => queueMicrotask(() => nextTick(run));
 }
 
 /**
@@ -55,7 +50,7 @@ function nodeAfterRead(): AfterRead | null {
  * the end of the read's work in Node; outside Node, or with `null`, nothing is done), flushing it after
  * every {@link HELD_PACKETS} packets.
  */
-export function batchWritesPerRead(client: MqttClient, afterRead: AfterRead | null = nodeAfterRead()): void {
+export function batchWritesPerRead(client: MqttClient, afterRead: Schedule | null = nodeAfterRead()): void {
   if (typeof afterRead !== 'function') return;
   const internals = client as unknown as { stream?: Partial<CorkableStream> };
   const read = new CorkHold(afterRead);

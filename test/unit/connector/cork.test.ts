@@ -1,9 +1,9 @@
 /**
  * Corking shared by the connector's own writes and its per-read batching, over real Node Writables:
  * `flushCorked` hands over what gathered and keeps every cork level; `CorkHold` holds one socket until one
- * scheduled release.
+ * scheduled release; `nodeNextTick` finds Node's `process.nextTick` and nothing else.
  */
-import { CorkHold, flushCorked } from '../../../src/connector/cork.js';
+import { CorkHold, flushCorked, nodeNextTick } from '../../../src/connector/cork.js';
 import { recordingWritable } from '../../support/recording-writable';
 
 describe('flushCorked', () => {
@@ -50,5 +50,28 @@ describe('CorkHold', () => {
     releases[0]?.();
     expect(next.batches).toEqual([['new']]);
     expect(next.stream.writableCorked).toBe(0);
+  });
+});
+
+describe('nodeNextTick', () => {
+  /** Runs `check` with `globalThis.process` replaced by `stand-in` (restored before it returns). */
+  function withProcess(standIn: unknown, check: () => void): void {
+    const real = Object.getOwnPropertyDescriptor(globalThis, 'process') as PropertyDescriptor;
+    Object.defineProperty(globalThis, 'process', { value: standIn, configurable: true, writable: true });
+    try {
+      check();
+    } finally {
+      Object.defineProperty(globalThis, 'process', real);
+    }
+  }
+
+  it("is Node's process.nextTick in Node", () => {
+    expect(nodeNextTick()).toBe(process.nextTick);
+  });
+
+  it('is undefined for a browser polyfill of process (no versions.node) and without process', () => {
+    const polyfill = { nextTick: (run: () => void) => setTimeout(run, 0), versions: {} };
+    withProcess(polyfill, () => expect(nodeNextTick()).toBeUndefined());
+    withProcess(undefined, () => expect(nodeNextTick()).toBeUndefined());
   });
 });
