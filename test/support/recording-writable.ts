@@ -1,6 +1,6 @@
 /**
  * A Node Writable standing in for a socket: records each batch of chunks it is handed (one `writev` of a
- * socket), as strings, and finishes every write at once.
+ * socket), as strings, and finishes every write at once. Also: writing a packet as mqtt-packet does.
  */
 import { Writable } from 'node:stream';
 
@@ -13,4 +13,11 @@ export function recordingWritable(): { stream: Writable; batches: string[][] } {
     },
   });
   return { stream, batches };
+}
+
+/** Writes `chunk` as mqtt-packet writes a packet: the stream corked until the next tick. */
+export function writeLikeMqttPacket(stream: Writable, chunk: string | Uint8Array): void {
+  stream.cork();
+  stream.write(chunk);
+  process.nextTick(() => stream.uncork());
 }

@@ -10,6 +10,7 @@ import type { MqttClient } from 'mqtt';
 import { generate, parser } from 'mqtt-packet';
 import { createPublishSender } from '../../../src/connector/publish-sender';
 import { clientReadyToWrite } from '../../support/client-ready-to-write';
+import { writeLikeMqttPacket } from '../../support/recording-writable';
 import type { PublishAck } from '../../../src/streams/port';
 
 type MqttCallback = (error?: Error | null, packet?: { reasonCode?: number }) => void;
@@ -311,11 +312,10 @@ describe('publish sender, its own QoS 0 writes', () => {
       // What MQTT.js does for a publish it writes at once: the packet into the same (corked) stream.
       publish(topic: string, message: Buffer, opts: { qos: 0 | 1 | 2 }, callback: MqttCallback) {
         mqttJsTopics.push(topic);
-        stream.cork();
-        stream.write(
+        writeLikeMqttPacket(
+          stream,
           generate({ cmd: 'publish', topic, payload: message, qos: opts.qos, messageId: 1 } as never),
         );
-        process.nextTick(() => stream.uncork());
         callback(null, {});
       },
     } as unknown as MqttClient;

@@ -7,7 +7,7 @@ import { EventEmitter } from 'node:events';
 import type { Writable } from 'node:stream';
 import type { MqttClient } from 'mqtt';
 import { batchWritesPerRead, HELD_PACKETS } from '../../../src/connector/read-batched-writes.js';
-import { recordingWritable } from '../../support/recording-writable';
+import { recordingWritable, writeLikeMqttPacket } from '../../support/recording-writable';
 
 /** An MQTT.js stand-in over `stream`: `receive` handles packets one per tick, each answered by a write. */
 function client(stream: Writable) {
@@ -16,10 +16,7 @@ function client(stream: Writable) {
   const receive = async (count: number, prefix = 'ack') => {
     for (let i = 0; i < count; i++) {
       emitter.emit('packetreceive', { cmd: 'publish' });
-      const target = emitter.stream;
-      target.cork();
-      target.write(`${prefix} ${i}`);
-      process.nextTick(() => target.uncork());
+      writeLikeMqttPacket(emitter.stream, `${prefix} ${i}`);
       await new Promise<void>((resolve) => process.nextTick(resolve));
     }
   };
@@ -94,15 +91,10 @@ describe('batchWritesPerRead', () => {
     batchWritesPerRead(mqtt);
     // As MQTT.js handles a read: one packet per tick, each tick queuing the next, no await in between.
     // Each answer is written at once; a reply (a caller reacting to the message) in a microtask.
-    const write = (text: string) => {
-      stream.cork();
-      stream.write(text);
-      process.nextTick(() => stream.uncork());
-    };
     const handle = (i: number) => {
       emitter.emit('packetreceive', { cmd: 'publish' });
-      write(`ack ${i}`);
-      void Promise.resolve().then(() => write(`reply ${i}`));
+      writeLikeMqttPacket(stream, `ack ${i}`);
+      void Promise.resolve().then(() => writeLikeMqttPacket(stream, `reply ${i}`));
       if (i < 2) process.nextTick(() => handle(i + 1));
     };
     // The read arrives in a callback of the event loop, as a socket's data does; what the loop does next is
