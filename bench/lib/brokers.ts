@@ -16,6 +16,12 @@ export interface BrokerSpec {
    * `max_inflight_messages 0` + `max_queued_messages 0` (research/baseline.md F3, F4). Default false.
    */
   readonly unbounded?: boolean;
+  /**
+   * aedes only: leave mqtt-packet's number cache to be built on the broker's first packet write (aedes'
+   * own behaviour), which delays the first CONNACK after every start by 60-200 ms. Default false: the child
+   * builds it while starting, before it listens (`prebuildPacketCache`), so a restart costs it in the outage.
+   */
+  readonly coldPacketCache?: boolean;
 }
 
 /** A running (or restartable) broker. */
@@ -44,7 +50,9 @@ export function brokerLabel(spec: BrokerSpec): string {
       ? ', maxInflightInbound 0'
       : ', no inflight/queue limits'
     : '';
-  return `${spec.kind}${limits}${spec.noDelay ? '' : ', Nagle on'}`;
+  const cold =
+    spec.kind === 'aedes' && spec.coldPacketCache === true ? ', packet cache built on first write' : '';
+  return `${spec.kind}${limits}${spec.noDelay ? '' : ', Nagle on'}${cold}`;
 }
 
 /** Starts a broker; `onPid` hears every process id (so a crashed bench can still kill them). */
@@ -62,6 +70,7 @@ async function startBenchAedes(
 ): Promise<BenchBroker> {
   const broker = await startAedesProcess({
     noDelay: spec.noDelay,
+    prebuildPacketCache: spec.coldPacketCache !== true,
     ...(spec.unbounded ? { maxInflightInbound: 0 } : {}),
   });
   onPid(broker.pid);

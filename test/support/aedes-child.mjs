@@ -1,13 +1,25 @@
 // aedes in its own process (for SIGKILL tests and benchmarks with the broker off the test's CPU thread).
-// Usage: node aedes-child.mjs '{"port":0,"wsPort":0,"noDelay":true,"broker":{"maxInflightInbound":0}}'
+// Usage: node aedes-child.mjs '{"port":0,"wsPort":0,"noDelay":true,"prebuildPacketCache":true,"broker":{...}}'
 // Prints one line {"port":P,"wsPort":W} on stdout once both listeners are up (127.0.0.1).
+// prebuildPacketCache: build mqtt-packet's number cache before listening (see below) and say so on stdout.
 // SIGTERM: closes the broker and every connection, then exits 0. Exits too when stdin closes (parent gone).
 import { createServer } from 'node:net';
 import { createServer as createHttpServer } from 'node:http';
+import { createRequire } from 'node:module';
 import { Aedes } from 'aedes';
 import { WebSocketServer, createWebSocketStream } from 'ws';
 
 const options = JSON.parse(process.argv[2] ?? '{}');
+if (options.prebuildPacketCache) {
+  // mqtt-packet (aedes' packet writer) fills a cache of 65,536 two-byte Buffers on its first write: in a fresh
+  // process that first CONNACK then takes 60-200 ms, mostly garbage collection. Done here, it is part of the
+  // start-up instead, before the port accepts anyone.
+  const require = createRequire(import.meta.url);
+  const aedesRequire = createRequire(require.resolve('aedes'));
+  aedesRequire('mqtt-packet').generate({ cmd: 'pingresp' });
+  const cached = Object.keys(aedesRequire('mqtt-packet/numbers').cache).length;
+  process.stdout.write(`mqtt-packet number cache: ${cached} entries prebuilt\n`);
+}
 const broker = await Aedes.createBroker(options.broker ?? {});
 const sockets = new Set();
 const tcp = createServer((socket) => {

@@ -44,6 +44,22 @@ describe('startAedesProcess', () => {
     }
   });
 
+  test("prebuildPacketCache fills mqtt-packet's number cache before listening, on every start", async () => {
+    const PREBUILT = /mqtt-packet number cache: 65536 entries prebuilt/g;
+    expect(broker.log()).not.toMatch(PREBUILT); // aedes' default: built on the first packet write
+    const warm = await startAedesProcess({ noDelay: true, prebuildPacketCache: true });
+    try {
+      expect(warm.log().match(PREBUILT)).toHaveLength(1);
+      const client = await pool.connect(warm.url);
+      expect(client.connected).toBe(true);
+      await warm.kill();
+      await warm.start();
+      expect(warm.log().match(PREBUILT)).toHaveLength(2);
+    } finally {
+      await warm.close();
+    }
+  });
+
   test('kill() is a real SIGKILL: clients see the connection close; start() serves again on the same port', async () => {
     const client = await pool.connect(broker.url);
     const closed = nextClose(client);
