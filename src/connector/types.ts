@@ -240,6 +240,10 @@ export interface MqttConnectorOptions {
   logLevel?: LogLevel;
   /** Log callback (same as calling `setLogCallback`). */
   logger?: LogCallback;
-  /** Any other MQTT.js client option (escape hatch). Options the connector owns are refused. */
+  /**
+   * Any other MQTT.js client option (escape hatch). Options the connector owns are refused. The connector
+   * sets MQTT.js's `writeCache` to `false` (MQTT.js's default `true` builds a 6.8 MB number cache on the
+   * first packet); MQTT.js applies that to every client in the process. `writeCache: true` here opts out.
+   */
   mqtt?: Partial<IClientOptions>;
 }

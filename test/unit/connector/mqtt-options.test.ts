@@ -18,6 +18,11 @@ describe('buildMqttOptions: the MQTT.js client options the connector builds', ()
     });
   });
 
+  it("turns MQTT.js's writeCache off, unless the escape hatch turns it on", () => {
+    expect(build().writeCache).toBe(false);
+    expect(build({ mqtt: { writeCache: true } }).writeCache).toBe(true);
+  });
+
   it('verifies TLS certificates by default, and not when told so', () => {
     expect(build({ mqttBroker: 'mqtts://h' }).rejectUnauthorized).toBe(true);
     expect(build({ mqttBroker: 'mqtts://h', tls: {} }).rejectUnauthorized).toBe(true);
