@@ -3,6 +3,7 @@
  * all at once; at most W callbacks outstanding: the windowed pattern an expert writes), and the fence.
  */
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
+import { writeToStream } from 'mqtt-packet';
 import type { QoS } from '../../src/connector/types.js';
 import { withTimeout } from './timing.js';
 
@@ -28,8 +29,20 @@ export function setNoDelay(client: MqttClient): void {
   (client.stream as unknown as { setNoDelay?: (on: boolean) => void }).setNoDelay?.(true);
 }
 
+/**
+ * Raw MQTT.js as its users run it: with its default `writeCache` (mqtt-packet's number cache). The
+ * connector creates its clients with `writeCache: false`, which MQTT.js applies process-wide, so each raw
+ * client turns the cache back on as it connects. Throughput runs use a connection each and never overlap,
+ * so each writes with its own client's setting; where raw and connector clients run side by side
+ * (interleaved round trips, mixed end-to-end pairs), the last one connected decides for both.
+ */
+export function useMqttJsWriteCache(): void {
+  writeToStream.cacheNumbers = true;
+}
+
 /** Connects a raw MQTT.js client (MQTT 3.1.1, no automatic reconnect). Rejects after 10 s. */
 export async function connectRaw(url: string, options: RawConnectOptions = {}): Promise<MqttClient> {
+  useMqttJsWriteCache();
   const client = mqtt.connect(url, {
     clientId: clientId('raw'),
     protocolVersion: 4,

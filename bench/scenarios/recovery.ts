@@ -14,7 +14,7 @@ import mqtt, { type MqttClient } from 'mqtt';
 import type { MqttConnectorOptions } from '../../src/connector/types.js';
 import { type BenchBroker, type BrokerSpec, startBroker } from '../lib/brokers.js';
 import { startConnector } from '../lib/connector.js';
-import { clientId, endRaw } from '../lib/raw.js';
+import { clientId, endRaw, useMqttJsWriteCache } from '../lib/raw.js';
 import { runScenario } from '../lib/scenario.js';
 import { int, spread, spreadText } from '../lib/stats.js';
 import { rotate, sleep, withTimeout } from '../lib/timing.js';
@@ -54,6 +54,7 @@ function probeWatch() {
 
 async function rawProber(broker: BenchBroker, interval: number, topic: string): Promise<Prober> {
   const watch = probeWatch();
+  useMqttJsWriteCache();
   const client: MqttClient = mqtt.connect(broker.url, {
     clientId: clientId('rec'),
     protocolVersion: 4,
