@@ -2,11 +2,11 @@
  * What MQTT.js's `writeCache` buys and costs, measured in one process: mqtt-packet's number cache (65,536
  * two-byte Buffers, one per 16-bit number) against a two-byte Buffer allocated per number written.
  *
- *   node --expose-gc --import tsx bench/tools/number-cache.ts              (heap figure needs --expose-gc)
+ *   node --expose-gc --import tsx bench/tools/number-cache.ts              (--expose-gc: for the heap figure)
  *   node --expose-gc --import tsx bench/tools/number-cache.ts --reps=21 --packets=200000
  *
  * Prints the heap and time of building the cache, then ns per packet for mqtt-packet writing a QoS 1
- * PUBLISH (two numbers: topic length, packet id) and a PUBACK (one) into a sink that only counts bytes,
+ * PUBLISH (two numbers: topic length, packet id) and a PUBACK (one) into a sink that drops the bytes,
  * with the cache on and off in alternating order per rep. The sink keeps Node's stream machinery out, so
  * the difference is the encoder's own; a client's CPU per QoS 1 message (scenario 1) is the scale to read
  * it against. The connector creates its clients with `writeCache: false` (src/connector/mqtt-options.ts).
@@ -15,16 +15,10 @@ import { performance } from 'node:perf_hooks';
 import { writeToStream, type Packet } from 'mqtt-packet';
 import { Args } from '../lib/args.js';
 import { fixed, int, spread, spreadText } from '../lib/stats.js';
+import { heapAfterGc } from '../lib/timing.js';
 
-/** Only what mqtt-packet calls on a stream: `write`. No `cork`, so it never defers to a tick. */
-const sink = {
-  bytes: 0,
-  write(chunk: Uint8Array | string): boolean {
-    this.bytes += chunk.length;
-    return true;
-  },
-};
-type Sink = Parameters<typeof writeToStream>[1];
+/** Only what mqtt-packet calls on a stream: `write`, which drops the bytes. No `cork`, so nothing waits a tick. */
+const sink = { write: () => true } as unknown as Parameters<typeof writeToStream>[1];
 
 const payload = Buffer.alloc(64, 0x78);
 
@@ -37,26 +31,19 @@ function packetOf(kind: 'publish' | 'puback', messageId: number): Packet {
 /** ns per packet over `count` writes, packet ids cycling through all 65,535 like a busy client's. */
 function writeMany(kind: 'publish' | 'puback', count: number): number {
   const start = performance.now();
-  for (let i = 0; i < count; i++) writeToStream(packetOf(kind, (i % 65_535) + 1), sink as unknown as Sink);
+  for (let i = 0; i < count; i++) writeToStream(packetOf(kind, (i % 65_535) + 1), sink);
   return ((performance.now() - start) * 1e6) / count;
-}
-
-const gc = (globalThis as { gc?: () => void }).gc;
-
-function heapUsed(): number {
-  gc?.();
-  return process.memoryUsage().heapUsed;
 }
 
 /** The cache is built lazily, at the first write after it is switched on: measure that write. */
 function buildCache(): { bytes: number; ms: number } {
   writeToStream.cacheNumbers = false;
-  const before = heapUsed();
+  const before = heapAfterGc();
   writeToStream.cacheNumbers = true;
   const start = performance.now();
-  writeToStream(packetOf('puback', 1), sink as unknown as Sink);
+  writeToStream(packetOf('puback', 1), sink);
   const ms = performance.now() - start;
-  return { bytes: heapUsed() - before, ms };
+  return { bytes: heapAfterGc() - before, ms };
 }
 
 async function main(): Promise<void> {
@@ -64,9 +51,7 @@ async function main(): Promise<void> {
   const reps = args.number('reps', 15);
   const packets = args.number('packets', 100_000);
   const built = buildCache();
-  const heap = gc
-    ? `${fixed(built.bytes / 1024 / 1024, 1)} MiB of heap`
-    : 'heap unknown (run with --expose-gc)';
+  const heap = `${fixed(built.bytes / 1024 / 1024, 1)} MiB of heap`;
   console.log(`number cache built at its first write: ${heap}, ${fixed(built.ms, 1)} ms in this process`);
   for (const kind of ['publish', 'puback'] as const) {
     writeMany(kind, packets / 10); // warm-up, both ways

@@ -24,7 +24,7 @@ const ACK_OK: PublishAck = Object.freeze({ reasonCode: 0 });
  * A batch of QoS 1/2 acks is handed over at once when it holds at least 1/REFILL_SHARE of the
  * publishes that were awaiting an ack (a quarter of a full window).
  */
-const REFILL_SHARE = 4;
+export const REFILL_SHARE = 4;
 
 /**
  * Below this many publishes awaiting an ack, a batch is handed over as soon as it holds two QoS 2 acks:

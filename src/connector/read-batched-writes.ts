@@ -28,17 +28,19 @@
  * @internal
  */
 import type { MqttClient } from 'mqtt';
+import { DEFAULT_MAX_IN_FLIGHT_QOS2 } from '../streams/hand-over.js';
 import { type CorkableStream, CorkHold, flushCorked, nodeNextTick, type Schedule } from './cork.js';
+import { REFILL_SHARE } from './publish-sender.js';
 
 /**
- * How many received packets' answers are gathered at most before they are handed to the socket: a quarter
- * of the default QoS 2 window (19), as the publish window refills at a quarter. A QoS 2 message is at the
+ * How many received packets' answers are gathered at most before they are handed to the socket: the share
+ * of the default QoS 2 window (19) at which the publish window refills, so 4. A QoS 2 message is at the
  * broker until our PUBREL, so answers held back are window the broker cannot use: with 16, QoS 2
  * publishing on aedes ran 14–27% slower than with 4 (with 8, 9%). Mosquitto, which answers at once, pays
  * for the extra writes instead (QoS 2 5–9% slower, still ahead of raw MQTT.js); QoS 1 and end to end moved
  * within ±5% (bench/ANALYSIS.md).
  */
-export const HELD_PACKETS = 4;
+export const HELD_PACKETS = Math.floor(DEFAULT_MAX_IN_FLIGHT_QOS2 / REFILL_SHARE);
 
 /**
  * The end of the current read's work in Node (a microtask, then a tick; see the module documentation), or
