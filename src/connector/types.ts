@@ -243,7 +243,8 @@ export interface MqttConnectorOptions {
   /**
    * Any other MQTT.js client option (escape hatch). Options the connector owns are refused. The connector
    * sets MQTT.js's `writeCache` to `false` (MQTT.js's default `true` builds a 6.8 MB number cache on the
-   * first packet); MQTT.js applies that to every client in the process. `writeCache: true` here opts out.
+   * first packet); MQTT.js applies `false` to every client in the process, for good. `writeCache: true` here
+   * keeps the cache, unless another client in the process was created with `false`.
    */
   mqtt?: Partial<IClientOptions>;
 }
