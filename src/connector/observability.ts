@@ -5,6 +5,7 @@
  * @internal
  */
 import { type Observable, type SchedulerLike, Subject } from 'rxjs';
+import { merged } from '../streams/merged.js';
 import type { MqttPort } from '../streams/port.js';
 import type { PublishResult } from '../streams/publish-types.js';
 import type { MqttConnectorError } from './errors.js';
@@ -41,11 +42,12 @@ export class Observability {
   /**
    * Emits `event` (only while observed), stamped with `time` (default: now). Hot paths (one call per
    * message) check {@link Observability.observed} before building the event, so an unobserved
-   * `events$` costs them neither the object nor the clock read.
+   * `events$` costs them neither the object nor the clock read. Stamped through {@link merged}: a spread
+   * (`{ ...event, time }`) cost about 0.8 µs per event, and a publish makes three.
    */
   emit(event: WithoutTime<ConnectorEvent>, time?: number): void {
     if (this.subject.observed)
-      this.subject.next({ ...event, time: time ?? this.scheduler.now() } as ConnectorEvent);
+      this.subject.next(merged(event, { time: time ?? this.scheduler.now() }) as ConnectorEvent);
   }
 
   /**

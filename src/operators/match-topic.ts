@@ -1,5 +1,6 @@
 import { filter, map, pipe, type MonoTypeOperatorFunction } from 'rxjs';
 import type { MqttMessage } from '../connector/types.js';
+import { merged } from '../streams/merged.js';
 import { filterLevels, parseFilter } from '../streams/topic-filter.js';
 import { matchesLevels, NO_PARAMS, paramsOf } from '../streams/topic-match.js';
 
@@ -35,7 +36,7 @@ export function matchTopic<T>(topicFilter: string): MonoTypeOperatorFunction<Mqt
       if (!matchesLevels(levels, topic)) return undefined;
       if (!named) return message;
       const params = paramsOf(parsed, message.topic, topic);
-      return { ...message, params: message.params === NO_PARAMS ? params : { ...message.params, ...params } };
+      return { ...message, params: message.params === NO_PARAMS ? params : merged(message.params, params) };
     }),
     filter((message): message is MqttMessage<T> => message !== undefined),
   );

@@ -1,6 +1,7 @@
 import { concatMap, map, type OperatorFunction } from 'rxjs';
 import { MqttConnectorError, PublishFailedError } from '../connector/errors.js';
 import { listenerPublishOf } from '../streams/listener-publish.js';
+import { merged } from '../streams/merged.js';
 import type { PublishOptions, PublishResult } from '../streams/publish-types.js';
 import { outcomesInOrder } from './outcomes-in-order.js';
 
@@ -112,7 +113,7 @@ export function publishTo<T>(
   const topicOf = (value: T, index: number) => (typeof topic === 'function' ? topic(value, index) : topic);
   const messageOf = (value: T, index: number) => (message ? message(value, index) : value);
   const optionsOf = (value: T, index: number) =>
-    optionsFor ? { ...fixed, ...optionsFor(value, index) } : fixed;
+    optionsFor ? merged(fixed, optionsFor(value, index)) : fixed;
   // The connector's promise-free publish when the target has one; any other target through its promise.
   const listenerPublish = listenerPublishOf(target);
   if (listenerPublish) {

@@ -13,6 +13,7 @@ import {
 } from '../connector/errors.js';
 import type { Encoder, MessageProperties, QoS } from '../connector/types.js';
 import { asBytes, encodeMessage, type EncodedPayload } from './encode.js';
+import { merged } from './merged.js';
 import { MAX_REMAINING_LENGTH, packetSize, remainingLength } from './packet-size.js';
 import { PublishJob } from './publish-job.js';
 import type { ConnAck } from './port.js';
@@ -156,7 +157,7 @@ function withPayloadProperties(
   const added: MessageProperties = {};
   if (encoded.utf8) added.payloadFormatIndicator = true;
   if (contentType !== undefined) added.contentType = contentType;
-  return properties ? { ...added, ...properties } : added;
+  return properties ? merged(added, properties) : added;
 }
 
 function describeType(value: unknown): string {
