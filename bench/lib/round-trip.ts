@@ -77,14 +77,20 @@ export async function connectorEnd(
   };
 }
 
-/** A raw MQTT.js end with TCP_NODELAY, or a connector end (of `Connector`: this tree's by default). */
+/**
+ * A raw MQTT.js end with TCP_NODELAY, or a connector end (of `Connector`: this tree's by default); MQTT 3.1.1
+ * unless `protocolVersion` says 5.
+ */
 export function openEnd(
   kind: 'raw' | 'connector',
   broker: BenchBroker,
   qos: QoS,
   Connector?: ConnectorClass,
+  protocolVersion: 4 | 5 = 4,
 ): Promise<RoundTripEnd> {
-  return kind === 'raw' ? rawEnd(broker, qos, true) : connectorEnd(broker, qos, Connector);
+  return kind === 'raw'
+    ? rawEnd(broker, qos, true, protocolVersion)
+    : connectorEnd(broker, qos, Connector, protocolVersion);
 }
 
 /** Wires a pinger and an echo end into a {@link Pair} on topics unique to `id`. */

@@ -6,6 +6,7 @@
  *   npx tsx bench/tools/latency-split.ts --broker=mosquitto --qos=1 --reps=5 --samples=2000
  *   npx tsx bench/tools/latency-split.ts --other=/tmp/old/src      (adds B ↔ B: another source tree's connector)
  *   npx tsx bench/tools/latency-split.ts --this=/tmp/base/src --other=/tmp/old/src   (the connector ends from a copy)
+ *   npx tsx bench/tools/latency-split.ts --protocol=5     (every end on MQTT 5: scenario 8's round trip; mosquitto)
  *
  * A tree loaded through `--other` runs a little slower than the one this checkout's code imports (an identical
  * copy as B: 7% longer round trips), so to compare two trees load both: `--this` for the connector ends.
@@ -45,10 +46,12 @@ function openKind(
   kind: EndKind,
   broker: BenchBroker,
   qos: QoS,
+  protocolVersion: 4 | 5,
   other?: ConnectorClass,
   self?: ConnectorClass,
 ): Promise<RoundTripEnd> {
-  return openEnd(kind === 'raw' ? 'raw' : 'connector', broker, qos, kind === 'B' ? other : self);
+  const Connector = kind === 'B' ? other : self;
+  return openEnd(kind === 'raw' ? 'raw' : 'connector', broker, qos, Connector, protocolVersion);
 }
 
 /** A difference in µs with its sign: +8, -2, 0. */
@@ -64,6 +67,10 @@ async function main(): Promise<void> {
   const reps = args.number('reps', 5);
   const samples = args.number('samples', 2_000);
   const capMs = args.number('repMs', 6_000);
+  const protocolVersion = args.number('protocol', 4) as 4 | 5;
+  if (protocolVersion !== 4 && protocolVersion !== 5) throw new Error('--protocol must be 4 or 5');
+  if (protocolVersion === 5 && kind === 'aedes')
+    throw new Error('aedes speaks MQTT 3.1.1 only: --protocol=5 needs mosquitto');
   const otherDir = args.optionalString('other');
   const other = otherDir === undefined ? undefined : await loadConnector(otherDir);
   const selfDir = args.optionalString('this');
@@ -87,8 +94,8 @@ async function main(): Promise<void> {
           const [pinger, echo] = kinds[index] as readonly [EndKind, EndKind];
           pairs.push(
             await pair(
-              await openKind(pinger, broker, qos, other, self),
-              await openKind(echo, broker, qos, other, self),
+              await openKind(pinger, broker, qos, protocolVersion, other, self),
+              await openKind(echo, broker, qos, protocolVersion, other, self),
               `${process.pid}-${rep}-${index}`,
             ),
           );
@@ -111,7 +118,9 @@ async function main(): Promise<void> {
   }
   const base = spread(p50s[0] ?? []).median;
   const baseCpu = spread(cpus[0] ?? []).median;
-  console.log(`\n${kind}, QoS ${qos}, p50 and p99 µs (min / median / max over ${reps} reps):`);
+  console.log(
+    `\n${kind}, MQTT ${protocolVersion === 5 ? '5' : '3.1.1'}, QoS ${qos}, p50 and p99 µs (min / median / max over ${reps} reps):`,
+  );
   names.forEach((name, i) => {
     const p50 = spread(p50s[i] ?? []);
     const cpu = spread(cpus[i] ?? []);
