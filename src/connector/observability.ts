@@ -5,7 +5,7 @@
  * @internal
  */
 import { type Observable, type SchedulerLike, Subject } from 'rxjs';
-import { merged } from '../streams/merged.js';
+import { merged } from '../streams/own-property.js';
 import type { MqttPort } from '../streams/port.js';
 import type { PublishResult } from '../streams/publish-types.js';
 import type { MqttConnectorError } from './errors.js';

@@ -1,6 +1,6 @@
 import { filter, map, pipe, type MonoTypeOperatorFunction } from 'rxjs';
 import type { MqttMessage } from '../connector/types.js';
-import { merged } from '../streams/merged.js';
+import { merged } from '../streams/own-property.js';
 import { filterLevels, parseFilter } from '../streams/topic-filter.js';
 import { matchesLevels, NO_PARAMS, paramsOf } from '../streams/topic-match.js';
 

@@ -1,7 +1,7 @@
 import { concatMap, map, type OperatorFunction } from 'rxjs';
 import { MqttConnectorError, PublishFailedError } from '../connector/errors.js';
 import { listenerPublishOf } from '../streams/listener-publish.js';
-import { merged } from '../streams/merged.js';
+import { merged } from '../streams/own-property.js';
 import type { PublishOptions, PublishResult } from '../streams/publish-types.js';
 import { outcomesInOrder } from './outcomes-in-order.js';
 

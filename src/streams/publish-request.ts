@@ -13,7 +13,7 @@ import {
 } from '../connector/errors.js';
 import type { Encoder, MessageProperties, QoS } from '../connector/types.js';
 import { asBytes, encodeMessage, type EncodedPayload } from './encode.js';
-import { merged } from './merged.js';
+import { merged } from './own-property.js';
 import { MAX_REMAINING_LENGTH, packetSize, remainingLength } from './packet-size.js';
 import { PublishJob } from './publish-job.js';
 import type { ConnAck } from './port.js';

@@ -1,4 +1,4 @@
-import { merged } from '../../../src/streams/merged';
+import { merged } from '../../../src/streams/own-property';
 
 describe('merged', () => {
   it('gives what the spread gives: keys of both, the second winning, in the spread order', () => {
