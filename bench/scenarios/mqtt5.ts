@@ -16,7 +16,7 @@ import { type BenchBroker, startBroker } from '../lib/brokers.js';
 import { e2eRun, type E2eResult, failedE2e, payloads } from '../lib/e2e.js';
 import { errorText } from '../lib/output.js';
 import { publishOnce } from '../lib/publish-once.js';
-import { connectorEnd, measureInterleaved, pair, type Pair, rawEnd } from '../lib/round-trip.js';
+import { measureInterleaved, openEnd, pair, type Pair } from '../lib/round-trip.js';
 import { runScenario, type ScenarioContext } from '../lib/scenario.js';
 import { int, percentile, repsMeeting, spread, spreadText, times } from '../lib/stats.js';
 import { rotate } from '../lib/timing.js';
@@ -137,8 +137,7 @@ async function roundTripPart(ctx: ScenarioContext, broker: BenchBroker, reps: nu
   const samples = roundTripsPerRep(ctx);
   const capMs = ctx.smoke ? 600 : 3_000;
   const open = async (version: Version, raw: boolean, id: string): Promise<Pair> => {
-    const end = () =>
-      raw ? rawEnd(broker, qos, true, version) : connectorEnd(broker, qos, undefined, version);
+    const end = () => openEnd(raw ? 'raw' : 'connector', broker, qos, undefined, version);
     return pair(await end(), await end(), id);
   };
   const list = variantsOf((version) => `${versionName(version)}, raw MQTT.js with TCP_NODELAY`);
