@@ -45,6 +45,16 @@ export function slotWithout<T>(slot: Slot<T>, item: T): Slot<T> {
   return next.length === 1 ? next[0] : next;
 }
 
+/** The slot without every item in `items` (undefined when it becomes empty); the same slot when none is in it. */
+export function slotWithoutAll<T>(slot: Slot<T>, items: ReadonlySet<T>): Slot<T> {
+  if (slot === undefined) return undefined;
+  if (!isList(slot)) return items.has(slot) ? undefined : slot;
+  if (!slot.some((item) => items.has(item))) return slot;
+  const kept = slot.filter((item) => !items.has(item));
+  // `filter` grows its result as `push()` does: a copy is sized exactly.
+  return kept.length === 0 ? undefined : kept.length === 1 ? kept[0] : kept.slice();
+}
+
 /** True when the slot holds `item`. */
 export function slotHas<T>(slot: Slot<T>, item: T): boolean {
   if (slot === undefined) return false;

@@ -21,7 +21,6 @@ import type { RetainedCache } from './retained-cache.js';
 import { SubscriptionIds } from './subscription-ids.js';
 import { settleWaiters, type SubscriptionSync } from './subscription-sync.js';
 import { filterLevels, type ParsedFilter } from './topic-filter.js';
-import { matchesLevels } from './topic-match.js';
 import type { TopicTrie } from './topic-trie.js';
 
 /** What the table works with. */
@@ -148,7 +147,7 @@ export class FilterTable implements ObserverOwner {
     if (entry.gracePeriod > 0) {
       entry.graceTimer = this.deps.scheduler.schedule(() => {
         entry.graceTimer = undefined;
-        this.retire(entry);
+        this.retire([entry]);
       }, entry.gracePeriod);
     } else {
       this.leaving.add(entry);
@@ -160,14 +159,15 @@ export class FilterTable implements ObserverOwner {
   retireLeaving(): void {
     const leaving = [...this.leaving];
     this.leaving.clear();
-    for (const entry of leaving) this.retire(entry);
+    this.retire(leaving);
   }
 
   /** The broker refused the filter: error its observers (and nothing else), forget it. */
   refuse(entry: FilterEntry, code: number): void {
     const error = new SubscribeRefusedError(entry.filter, code);
     this.deps.log('warn', 'The broker refused a subscription', { filter: entry.filter, reasonCode: code });
-    this.remove(entry, error);
+    this.forgetRetained([entry], this.remove(entry));
+    if (entry.waiters !== undefined) settleWaiters(entry, error);
     // A refused upgrade may leave the earlier grant in place at the broker.
     if (entry.ackedQos !== undefined) this.deps.sync.retired(entry);
     this.deps.errors.next(error);
@@ -177,10 +177,15 @@ export class FilterTable implements ObserverOwner {
   /** Ends every entry and completes every observer (the registry is disposed). */
   completeAll(): void {
     this.closed = true;
-    for (const entry of [...this.entries.values()]) {
-      this.remove(entry, new ClosedError('The connector was closed before the SUBACK'));
+    const entries = [...this.entries.values()];
+    const filters: (readonly string[])[] = [];
+    for (const entry of entries) {
+      filters.push(...this.remove(entry));
+      if (entry.waiters !== undefined)
+        settleWaiters(entry, new ClosedError('The connector was closed before the SUBACK'));
       this.forEachObserver(entry, (observer) => this.end(observer).subscriber.complete());
     }
+    this.forgetRetained(entries, filters);
   }
 
   private forEachObserver(entry: FilterEntry, action: (observer: Observer) => void): void {
@@ -227,35 +232,51 @@ export class FilterTable implements ObserverOwner {
     this.leaving.delete(entry);
   }
 
-  /** The last observer left (and the grace period passed): UNSUBSCRIBE. */
-  private retire(entry: FilterEntry): void {
-    if (entry.refCount > 0 || entry.removed) return;
-    this.remove(
-      entry,
-      new ClosedError(`The subscription to ${JSON.stringify(entry.filter)} ended before its SUBACK`),
-    );
-    this.deps.sync.retired(entry);
+  /** The last observer left (and the grace period passed): UNSUBSCRIBE the entries nobody joined since. */
+  private retire(entries: readonly FilterEntry[]): void {
+    const retired: FilterEntry[] = [];
+    const filters: (readonly string[])[] = [];
+    for (const entry of entries) {
+      if (entry.refCount > 0 || entry.removed) continue;
+      filters.push(...this.remove(entry));
+      // Built only for waiters: an error captures a stack (about 25 µs), and most leaving entries have
+      // none (10,000 filters took 260 ms more to leave when each built one).
+      if (entry.waiters !== undefined) {
+        const message = `The subscription to ${JSON.stringify(entry.filter)} ended before its SUBACK`;
+        settleWaiters(entry, new ClosedError(message));
+      }
+      this.deps.sync.retired(entry);
+      retired.push(entry);
+    }
+    this.forgetRetained(retired, filters);
   }
 
-  /** Takes `entry` out of the table, the trie and the retained cache; settles its waiters with `error`. */
-  private remove(entry: FilterEntry, error: Error): void {
+  /**
+   * Takes `entry` out of the table and the trie. The caller settles its waiters and then calls
+   * {@link FilterTable.forgetRetained} with the filters returned (the levels of the entry's routes).
+   */
+  private remove(entry: FilterEntry): (readonly string[])[] {
     entry.removed = true;
     this.cancelLeave(entry);
     this.entries.delete(entry.filter);
     this.ids.release(entry.id);
     const parsed = parsedOf(entry);
     if (parsed?.shareGroup !== undefined) this.noteShared(parsed, -1);
-    const { trie, retained } = this.deps;
-    retained.forgetReceiver(entry, true);
     const routes = slotItems(entry.routes);
-    const removed = routes.map((route) => filterLevels(route.filter));
-    routes.forEach((route, i) => trie.remove(removed[i] as string[], route));
-    settleWaiters(entry, error);
-    // Forget the retained topics that no remaining filter matches.
-    retained.retainOnly((topic) => {
-      const levels = topic.split('/');
-      return !removed.some((filter) => matchesLevels(filter, levels)) || trie.matchesAny(levels);
-    });
+    const filters = routes.map((route) => filterLevels(route.filter));
+    routes.forEach((route, i) => this.deps.trie.remove(filters[i] as string[], route));
+    return filters;
+  }
+
+  /**
+   * The retained cache forgets the removed entries and the topics that their filters matched and no
+   * remaining filter does: once per batch, since each pass reads every cached topic (10,000 filters leaving
+   * one by one over 1,000 cached topics took 1.3-1.8 s).
+   */
+  private forgetRetained(removed: readonly FilterEntry[], filters: readonly (readonly string[])[]): void {
+    const { retained, trie } = this.deps;
+    if (removed.length === 0 || retained.size === 0) return;
+    retained.forgetEnded(new Set(removed), filters, (levels) => trie.matchesAny(levels));
   }
 }
 

@@ -14,10 +14,11 @@
  *
  * @internal
  */
-import { slotHas, slotWith, slotWithout, type Slot } from './arrays.js';
+import { slotHas, slotWith, slotWithout, slotWithoutAll, type Slot } from './arrays.js';
 import { withOwnBytes } from './own-bytes.js';
 import type { IncomingPublish } from './port.js';
 import { retainedSize } from './retained-size.js';
+import { TopicTrie } from './topic-trie.js';
 
 /** Bounds of a {@link RetainedCache}. */
 export interface RetainedCacheLimits {
@@ -149,15 +150,34 @@ export class RetainedCache<R = unknown> {
     if (!slotHas(record.receivers, receiver)) record.receivers = slotWith(record.receivers, receiver);
   }
 
-  /**
-   * Forgets `receiver` as a receiver in every record (its broker subscription starts over), and with
-   * `ended` also as having seen their payloads (it left the registry).
-   */
-  forgetReceiver(receiver: R, ended = false): void {
+  /** Forgets `receiver` as a receiver in every record (its broker subscription starts over). */
+  forgetReceiver(receiver: R): void {
     for (const record of this.records.values()) {
       if (record.receivers !== undefined) record.receivers = slotWithout(record.receivers, receiver);
-      if (ended && record.seenBy !== undefined && record.seenBy !== SEEN_BY_ALL)
-        record.seenBy = slotWithout(record.seenBy, receiver);
+    }
+  }
+
+  /**
+   * Forgets subscriptions that left the registry, as receivers and as having seen payloads, and the
+   * topics that one of their `filters` (as levels) matched and that `stillMatched` says no remaining
+   * filter does. One pass over the records for the whole batch.
+   */
+  forgetEnded(
+    ended: ReadonlySet<R>,
+    filters: readonly (readonly string[])[],
+    stillMatched: (topic: readonly string[]) => boolean,
+  ): void {
+    const gone = new TopicTrie<true>();
+    for (const levels of filters) gone.add(levels, true);
+    for (const [topic, record] of [...this.records]) {
+      const levels = topic.split('/');
+      if (gone.matchesAny(levels) && !stillMatched(levels)) {
+        this.delete(topic);
+        continue;
+      }
+      if (record.receivers !== undefined) record.receivers = slotWithoutAll(record.receivers, ended);
+      if (record.seenBy !== undefined && record.seenBy !== SEEN_BY_ALL)
+        record.seenBy = slotWithoutAll(record.seenBy, ended);
     }
   }
 
@@ -177,11 +197,6 @@ export class RetainedCache<R = unknown> {
   /** Every cached message, least recently updated first. */
   *values(): IterableIterator<IncomingPublish> {
     for (const record of this.records.values()) yield record.message;
-  }
-
-  /** Forgets every topic for which `keep` returns false. */
-  retainOnly(keep: (topic: string) => boolean): void {
-    for (const topic of [...this.records.keys()]) if (!keep(topic)) this.delete(topic);
   }
 
   /** Forgets everything (not counted as drops). */

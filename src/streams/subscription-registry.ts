@@ -191,7 +191,9 @@ export class SubscriptionRegistry {
    */
   whenSubscribed(filter: string): Promise<QoS> {
     try {
-      const entry = this.table.entries.get(parseFilter(filter).brokerFilter);
+      // A filter without named wildcards is its own broker filter: found without parsing it again.
+      const entry =
+        this.table.entries.get(filter) ?? this.table.entries.get(parseFilter(filter).brokerFilter);
       if (entry === undefined) {
         throw new InvalidArgumentError(
           `No live subscription to ${JSON.stringify(filter)}: subscribe to it first`,

@@ -249,6 +249,21 @@ describe('retained messages', () => {
     expect(registry.stats().retainedTopics).toBe(0);
   });
 
+  it('forgets, for filters leaving in one job, exactly the topics that only they matched', async () => {
+    const { port, registry } = await setup();
+    const leaving = ['a/+', 'a/#', 'b/1', 'c/+'].map((filter) => collect(registry.observe(filter)));
+    const staying = collect(registry.observe('c/2'));
+    for (const topic of ['a/1', 'a/x/y', 'b/1', 'c/1', 'c/2']) port.deliver(topic, topic, { retain: true });
+    expect(registry.stats().retainedTopics).toBe(5);
+    for (const observer of leaving) observer.subscription.unsubscribe();
+    await settle();
+    expect(registry.stats().retainedTopics).toBe(1); // c/2, still matched by 'c/2'
+    expect(collect(registry.observe('c/+')).values.map((m) => m.topic)).toEqual([]); // a new SUBSCRIBE
+    expect(staying.values.map((m) => m.topic)).toEqual(['c/2']);
+    // A filter that joins a live one again gets the state kept for it, and nothing of what left.
+    expect(collect(registry.observe('c/2')).values.map((m) => m.topic)).toEqual(['c/2']);
+  });
+
   it('is bounded: the least recently updated topics are dropped, counted and logged', async () => {
     const { port, registry, logs } = await setup({ maxRetained: 2 });
     collect(registry.observe('t/+'));

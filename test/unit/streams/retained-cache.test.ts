@@ -88,16 +88,41 @@ describe('RetainedCache', () => {
     expect(cache.size).toBe(0);
   });
 
-  it('forgets the topics a predicate rejects', () => {
-    const cache = new RetainedCache({ maxTopics: 10, maxBytes: 1000 });
-    for (const topic of ['a/1', 'a/2', 'b/1']) cache.set(publish(topic, 'x'));
-    cache.retainOnly((topic) => topic.startsWith('a/'));
-    expect(topics(cache)).toEqual(['a/1', 'a/2']);
+  it('forgets the topics that an ended filter matched and no remaining filter does, in one batch', () => {
+    const cache = new RetainedCache<string>({ maxTopics: 10, maxBytes: 1000 });
+    for (const topic of ['a/1', 'a/2', 'b/1', 'c/1']) cache.set(publish(topic, 'x'));
+    // 'a/+' and 'b/#' ended; 'a/2' is still matched by a remaining filter; 'c/1' matched no ended filter.
+    cache.forgetEnded(
+      new Set(['sub-a', 'sub-b']),
+      [
+        ['a', '+'],
+        ['b', '#'],
+      ],
+      (levels) => levels.join('/') === 'a/2',
+    );
+    expect(topics(cache)).toEqual(['a/2', 'c/1']);
     expect(cache.bytes).toBe(8);
     expect(cache.has('b/1')).toBe(false);
     cache.clear();
     expect(cache.size).toBe(0);
     expect(cache.bytes).toBe(0);
+  });
+
+  it('forgets every ended subscription as receiver and viewer of the records it keeps', () => {
+    const cache = new RetainedCache<string>({ maxTopics: 10, maxBytes: 1000 });
+    const record = cache.set(publish('a', 'on'));
+    if (record === undefined) throw new Error('not cached');
+    for (const receiver of ['sub-1', 'sub-2', 'sub-3']) {
+      cache.addReceiver(record, receiver);
+      cache.addSeen(record, receiver);
+    }
+    cache.forgetEnded(new Set(['sub-1', 'sub-3']), [['b']], () => false);
+    expect(record.receivers).toBe('sub-2');
+    expect(record.seenBy).toBe('sub-2');
+    cache.forgetEnded(new Set(['sub-2']), [], () => false);
+    expect(record.receivers).toBeUndefined();
+    expect(record.seenBy).toBeUndefined();
+    expect(topics(cache)).toEqual(['a']); // no ended filter matched it
   });
 
   it('counts the topic (UTF-8) and MQTT 5 properties against maxBytes, not only the payload', () => {
@@ -150,7 +175,7 @@ describe('RetainedCache', () => {
     cache.forgetReceiver('sub-1');
     expect(cache.get('a')?.receivers).toBeUndefined();
     expect(cache.get('a')?.seenBy).toBe('sub-2');
-    cache.forgetReceiver('sub-2', true);
+    cache.forgetEnded(new Set(['sub-2']), [], () => true);
     expect(cache.get('a')?.seenBy).toBeUndefined();
   });
 });
