@@ -66,6 +66,13 @@ const SCENARIOS: readonly ScenarioSpec[] = [
     smokeDeadlineMs: 10_000,
   },
   { number: 8, file: 'mqtt5.ts', title: 'MQTT 5', deadlineMs: 300_000, smokeDeadlineMs: 30_000 },
+  {
+    number: 9,
+    file: 'subscriptions.ts',
+    title: 'Subscribing to many filters and leaving them',
+    deadlineMs: 240_000,
+    smokeDeadlineMs: 20_000,
+  },
 ];
 
 const RESULTS_FILE = join('bench', 'results', 'last-run.json');
