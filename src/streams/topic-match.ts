@@ -28,6 +28,26 @@ export function matchesLevels(levels: readonly string[], topic: readonly string[
 }
 
 /**
+ * {@link matchesLevels} on a topic as a string: walks it level by level without splitting it, for reading a
+ * filter against many topics (the retained cache's replay).
+ */
+export function matchesTopic(levels: readonly string[], topic: string): boolean {
+  const first = levels[0];
+  if ((first === '+' || first === '#') && topic.charCodeAt(0) === 0x24 /* $ */) return false;
+  let start = 0; // where the topic's next level starts; -1 once it has none left
+  for (let i = 0; i < levels.length; i++) {
+    const level = levels[i] as string;
+    if (level === '#') return true;
+    if (start === -1) return false;
+    const slash = topic.indexOf('/', start);
+    const end = slash === -1 ? topic.length : slash;
+    if (level !== '+' && (end - start !== level.length || !topic.startsWith(level, start))) return false;
+    start = slash === -1 ? -1 : slash + 1;
+  }
+  return start === -1;
+}
+
+/**
  * The values of the named wildcards of `filter` in a topic it matches: `+name` gets that level, `#name`
  * gets the rest of the topic (`''` when `#` matched the parent level).
  *

@@ -213,6 +213,20 @@ describe('retained messages', () => {
     expect(narrower.values).toHaveLength(0); // a new SUBSCRIBE: the broker sends the retained state itself
   });
 
+  it('replays to an observer joining a live filter without wildcards only its own topic, also shared', async () => {
+    const { port, registry } = await setup();
+    collect(registry.observe('lamps/1'));
+    collect(registry.observe('$share/g/lamps/2'));
+    collect(registry.observe('lamps/#'));
+    await settle();
+    for (const topic of ['lamps/1', 'lamps/10', 'lamps/1/x', 'lamps/2'])
+      port.deliver(topic, topic, { retain: true });
+    const topics = (filter: string) => collect(registry.observe(filter)).values.map((m) => m.topic);
+    expect(topics('lamps/1')).toEqual(['lamps/1']);
+    expect(topics('$share/g/lamps/2')).toEqual(['lamps/2']);
+    expect(topics('lamps/#')).toEqual(['lamps/1', 'lamps/10', 'lamps/1/x', 'lamps/2']);
+  });
+
   it('forgets a topic when an empty retained payload arrives', async () => {
     const { port, registry } = await setup();
     collect(registry.observe('a'));

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { filterLevels, parseFilter } from '../../../src/streams/topic-filter';
-import { matchesLevels, paramsOf } from '../../../src/streams/topic-match';
+import { matchesLevels, matchesTopic, paramsOf } from '../../../src/streams/topic-match';
 import { TopicTrie } from '../../../src/streams/topic-trie';
 
 /**
@@ -109,6 +109,10 @@ describe('topic matching against MQTT §4.7', () => {
 
   it.each(TABLE)('%s vs %s → %s (matchesLevels)', (filter, topic, expected) => {
     expect(matchesLevels(routeLevels(filter), topic.split('/'))).toBe(expected);
+  });
+
+  it.each(TABLE)('%s vs %s → %s (matchesTopic)', (filter, topic, expected) => {
+    expect(matchesTopic(routeLevels(filter), topic)).toBe(expected);
   });
 
   it.each(TABLE)('%s vs %s → %s (trie)', (filter, topic, expected) => {
@@ -232,6 +236,7 @@ describe('property: the trie agrees with the reference matcher', () => {
               for (const filter of live) {
                 const params = referenceParams(filter, topic);
                 expect(matchesLevels(routeLevels(filter), topic.split('/'))).toBe(params !== undefined);
+                expect(matchesTopic(routeLevels(filter), topic)).toBe(params !== undefined);
                 if (params !== undefined)
                   expect(paramsOf(parseFilter(filter), topic, topic.split('/'))).toEqual(params);
               }
