@@ -98,7 +98,7 @@ export class Dispatcher {
     const levels = filterLevels(filter);
     if (!levels.some(isWildcard)) {
       // A filter without wildcards matches one topic, itself: looked up instead of read against every cached
-      // topic (230 µs per joining observer with 1,000 topics cached).
+      // topic (about 220 µs per joining observer with 1,000 topics cached).
       const record = retained.get(filter.routeFilter);
       if (record !== undefined) hits.push(record.message);
     } else {
