@@ -2,7 +2,7 @@ import { filter, map, pipe, type MonoTypeOperatorFunction } from 'rxjs';
 import type { MqttMessage } from '../connector/types.js';
 import { merged } from '../streams/own-property.js';
 import { filterLevels, parseFilter } from '../streams/topic-filter.js';
-import { matchesLevels, NO_PARAMS, paramsOf } from '../streams/topic-match.js';
+import { matchesTopic, NO_PARAMS, paramsOf } from '../streams/topic-match.js';
 
 /**
  * Lets through the messages whose topic matches an MQTT topic filter, exactly as a broker would (`+` one
@@ -32,10 +32,9 @@ export function matchTopic<T>(topicFilter: string): MonoTypeOperatorFunction<Mqt
   const named = parsed.paramNames.length > 0;
   return pipe(
     map((message: MqttMessage<T>) => {
-      const topic = message.topic.split('/');
-      if (!matchesLevels(levels, topic)) return undefined;
+      if (!matchesTopic(levels, message.topic)) return undefined;
       if (!named) return message;
-      const params = paramsOf(parsed, message.topic, topic);
+      const params = paramsOf(parsed, message.topic, message.topic.split('/'));
       return { ...message, params: message.params === NO_PARAMS ? params : merged(message.params, params) };
     }),
     filter((message): message is MqttMessage<T> => message !== undefined),

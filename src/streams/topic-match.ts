@@ -1,7 +1,7 @@
 /**
  * Matching one parsed filter against one topic (MQTT §4.7), and the values of named wildcards. The
  * registry routes through the trie ({@link TopicTrie}); this module serves single filters: the
- * `matchTopic` operator, retained-cache replay and clean-up.
+ * `matchTopic` operator, `waitForMessage`'s topic filter and the retained cache's replay.
  *
  * @internal
  */
@@ -11,25 +11,10 @@ import type { ParsedFilter } from './topic-filter.js';
 export const NO_PARAMS: Readonly<Record<string, string>> = Object.freeze({});
 
 /**
- * True when a topic (split at `/`) matches filter levels (`+`, `#` and literals, as in
- * `filterLevels`). `+` matches one level, also an empty one; `#` matches the rest including
- * the parent level; a filter starting with a wildcard never matches a topic starting with `$`.
- */
-export function matchesLevels(levels: readonly string[], topic: readonly string[]): boolean {
-  const first = levels[0];
-  if ((first === '+' || first === '#') && (topic[0] as string).charCodeAt(0) === 0x24 /* $ */) return false;
-  for (let i = 0; i < levels.length; i++) {
-    const level = levels[i];
-    if (level === '#') return true;
-    if (i >= topic.length) return false;
-    if (level !== '+' && level !== topic[i]) return false;
-  }
-  return levels.length === topic.length;
-}
-
-/**
- * {@link matchesLevels} on a topic as a string: walks it level by level without splitting it, for reading a
- * filter against many topics (the retained cache's replay).
+ * True when a topic matches filter levels (`+`, `#` and literals, as in `filterLevels`). `+` matches one
+ * level, also an empty one; `#` matches the rest including the parent level; a filter starting with a
+ * wildcard never matches a topic starting with `$`. Walks the topic level by level without splitting it:
+ * a topic that does not match costs no array (the retained cache's replay reads every cached topic).
  */
 export function matchesTopic(levels: readonly string[], topic: string): boolean {
   const first = levels[0];

@@ -16,7 +16,7 @@ import { ClosedError, InvalidArgumentError } from '../connector/errors.js';
 import type { MqttMessage, QoS } from '../connector/types.js';
 import type { Decoding, SubscribeOptions } from '../streams/subscribe-types.js';
 import { filterLevels, parseFilter } from '../streams/topic-filter.js';
-import { matchesLevels } from '../streams/topic-match.js';
+import { matchesTopic } from '../streams/topic-match.js';
 import { type WaitOptions, deadline } from './wait-options.js';
 
 /** Anything that can subscribe to a filter and has `messages$`: an `MqttConnector`. */
@@ -175,7 +175,7 @@ function select<M extends TopicBearing>(
 /** A predicate for `message.topic` matching `topicFilter` (MQTT §4.7; share prefixes and names ignored). */
 function topicMatcher(topicFilter: string): (message: TopicBearing) => boolean {
   const levels = filterLevels(parseFilter(topicFilter));
-  return (message) => matchesLevels(levels, message.topic.split('/'));
+  return (message) => matchesTopic(levels, message.topic);
 }
 
 function describe(messageFilter: MessageFilter<never> | undefined): string {

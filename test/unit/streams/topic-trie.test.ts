@@ -1,11 +1,11 @@
 import fc from 'fast-check';
 import { filterLevels, parseFilter } from '../../../src/streams/topic-filter';
-import { matchesLevels, matchesTopic, paramsOf } from '../../../src/streams/topic-match';
+import { matchesTopic, paramsOf } from '../../../src/streams/topic-match';
 import { TopicTrie } from '../../../src/streams/topic-trie';
 
 /**
  * The reference: MQTT §4.7 written as a regular expression, independently of the trie and of
- * `matchesLevels`. `+` = one level (possibly empty), a final `#` = the rest including the parent level,
+ * `matchesTopic`. `+` = one level (possibly empty), a final `#` = the rest including the parent level,
  * and a filter starting with a wildcard never matches a topic starting with `$`. `$share/<group>/` and
  * `$queue/` prefixes are dropped; named wildcards (`+name`, `#name`) match as `+` / `#` and capture.
  *
@@ -105,10 +105,6 @@ const TABLE: [string, string, boolean][] = [
 describe('topic matching against MQTT §4.7', () => {
   it.each(TABLE)('%s vs %s → %s (reference matcher)', (filter, topic, expected) => {
     expect(referenceMatch(filter, topic)).toBe(expected);
-  });
-
-  it.each(TABLE)('%s vs %s → %s (matchesLevels)', (filter, topic, expected) => {
-    expect(matchesLevels(routeLevels(filter), topic.split('/'))).toBe(expected);
   });
 
   it.each(TABLE)('%s vs %s → %s (matchesTopic)', (filter, topic, expected) => {
@@ -235,7 +231,6 @@ describe('property: the trie agrees with the reference matcher', () => {
               expect(trie.matchesAny(topic.split('/'))).toBe(expected.length > 0);
               for (const filter of live) {
                 const params = referenceParams(filter, topic);
-                expect(matchesLevels(routeLevels(filter), topic.split('/'))).toBe(params !== undefined);
                 expect(matchesTopic(routeLevels(filter), topic)).toBe(params !== undefined);
                 if (params !== undefined)
                   expect(paramsOf(parseFilter(filter), topic, topic.split('/'))).toEqual(params);
