@@ -18,7 +18,6 @@ import { slotHas, slotWith, slotWithout, slotWithoutAll, type Slot } from './arr
 import { withOwnBytes } from './own-bytes.js';
 import type { IncomingPublish } from './port.js';
 import { retainedSize } from './retained-size.js';
-import { TopicTrie } from './topic-trie.js';
 
 /** Bounds of a {@link RetainedCache}. */
 export interface RetainedCacheLimits {
@@ -158,20 +157,13 @@ export class RetainedCache<R = unknown> {
   }
 
   /**
-   * Forgets subscriptions that left the registry, as receivers and as having seen payloads, and the
-   * topics that one of their `filters` (as levels) matched and that `stillMatched` says no remaining
-   * filter does. One pass over the records for the whole batch.
+   * Forgets subscriptions that left the registry, as receivers and as having seen payloads, and the topics
+   * (as levels) for which `drop` is true. One pass over the records for the whole batch.
    */
-  forgetEnded(
-    ended: ReadonlySet<R>,
-    filters: readonly (readonly string[])[],
-    stillMatched: (topic: readonly string[]) => boolean,
-  ): void {
-    const gone = new TopicTrie<true>();
-    for (const levels of filters) gone.add(levels, true);
-    for (const [topic, record] of [...this.records]) {
-      const levels = topic.split('/');
-      if (gone.matchesAny(levels) && !stillMatched(levels)) {
+  forgetEnded(ended: ReadonlySet<R>, drop: (topic: readonly string[]) => boolean): void {
+    // A Map may lose its current entry while it is iterated.
+    for (const [topic, record] of this.records) {
+      if (drop(topic.split('/'))) {
         this.delete(topic);
         continue;
       }

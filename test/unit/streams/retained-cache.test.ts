@@ -88,18 +88,20 @@ describe('RetainedCache', () => {
     expect(cache.size).toBe(0);
   });
 
-  it('forgets the topics that an ended filter matched and no remaining filter does, in one batch', () => {
+  it('forgets, in one pass, the topics the predicate drops (it gets their levels)', () => {
     const cache = new RetainedCache<string>({ maxTopics: 10, maxBytes: 1000 });
     for (const topic of ['a/1', 'a/2', 'b/1', 'c/1']) cache.set(publish(topic, 'x'));
-    // 'a/+' and 'b/#' ended; 'a/2' is still matched by a remaining filter; 'c/1' matched no ended filter.
-    cache.forgetEnded(
-      new Set(['sub-a', 'sub-b']),
-      [
-        ['a', '+'],
-        ['b', '#'],
-      ],
-      (levels) => levels.join('/') === 'a/2',
-    );
+    const asked: string[][] = [];
+    cache.forgetEnded(new Set(['sub-a']), (levels) => {
+      asked.push([...levels]);
+      return levels[1] === '1' && levels[0] !== 'c';
+    });
+    expect(asked).toEqual([
+      ['a', '1'],
+      ['a', '2'],
+      ['b', '1'],
+      ['c', '1'],
+    ]);
     expect(topics(cache)).toEqual(['a/2', 'c/1']);
     expect(cache.bytes).toBe(8);
     expect(cache.has('b/1')).toBe(false);
@@ -116,13 +118,13 @@ describe('RetainedCache', () => {
       cache.addReceiver(record, receiver);
       cache.addSeen(record, receiver);
     }
-    cache.forgetEnded(new Set(['sub-1', 'sub-3']), [['b']], () => false);
+    cache.forgetEnded(new Set(['sub-1', 'sub-3']), () => false);
     expect(record.receivers).toBe('sub-2');
     expect(record.seenBy).toBe('sub-2');
-    cache.forgetEnded(new Set(['sub-2']), [], () => false);
+    cache.forgetEnded(new Set(['sub-2']), () => false);
     expect(record.receivers).toBeUndefined();
     expect(record.seenBy).toBeUndefined();
-    expect(topics(cache)).toEqual(['a']); // no ended filter matched it
+    expect(topics(cache)).toEqual(['a']); // not dropped
   });
 
   it('counts the topic (UTF-8) and MQTT 5 properties against maxBytes, not only the payload', () => {
@@ -175,7 +177,7 @@ describe('RetainedCache', () => {
     cache.forgetReceiver('sub-1');
     expect(cache.get('a')?.receivers).toBeUndefined();
     expect(cache.get('a')?.seenBy).toBe('sub-2');
-    cache.forgetEnded(new Set(['sub-2']), [], () => true);
+    cache.forgetEnded(new Set(['sub-2']), () => false);
     expect(cache.get('a')?.seenBy).toBeUndefined();
   });
 });
