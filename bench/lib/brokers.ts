@@ -5,6 +5,7 @@
  */
 import { startAedesProcess } from '../../test/support/aedes-process.js';
 import { MOSQUITTO_NO_QUEUE_LIMITS, startMosquitto } from '../../test/support/mosquitto.js';
+import type { ScenarioContext } from './scenario.js';
 
 /** Which broker, and how it is configured. */
 export interface BrokerSpec {
@@ -61,6 +62,16 @@ export async function startBroker(
   onPid: (pid: number | undefined) => void,
 ): Promise<BenchBroker> {
   return spec.kind === 'mosquitto' ? startBenchMosquitto(spec, onPid) : startBenchAedes(spec, onPid);
+}
+
+/** Starts a scenario's broker: its process ids go to the runner, and it is stopped when the scenario ends. */
+export async function scenarioBroker(
+  ctx: Pick<ScenarioContext, 'registerPid' | 'onCleanup'>,
+  spec: BrokerSpec,
+): Promise<BenchBroker> {
+  const broker = await startBroker(spec, (pid) => ctx.registerPid(pid));
+  ctx.onCleanup(() => broker.stop());
+  return broker;
 }
 
 /** aedes through test/support/aedes-process.ts (a child Node process). */

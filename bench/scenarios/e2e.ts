@@ -5,7 +5,7 @@
  * max_inflight_messages 0 and max_queued_messages 0, research/baseline.md F4).
  */
 import type { QoS } from '../../src/connector/types.js';
-import { startBroker } from '../lib/brokers.js';
+import { scenarioBroker } from '../lib/brokers.js';
 import {
   connectorE2e,
   type E2eResult,
@@ -37,11 +37,11 @@ runScenario('2-e2e', 'End-to-end throughput (publisher → broker → subscriber
   const rows: string[][] = [];
   const raw: Record<string, unknown> = {};
   for (const kind of brokers) {
-    const broker = await startBroker(
-      { kind: kind as 'aedes' | 'mosquitto', noDelay: true, unbounded: kind === 'mosquitto' },
-      (pid) => ctx.registerPid(pid),
-    );
-    ctx.onCleanup(() => broker.stop());
+    const broker = await scenarioBroker(ctx, {
+      kind: kind as 'aedes' | 'mosquitto',
+      noDelay: true,
+      unbounded: kind === 'mosquitto',
+    });
     for (const qos of qosList) {
       ctx.checkTime();
       const n = qos === 2 ? n2 : n01;

@@ -5,7 +5,7 @@
  * the same no-delay broker. Interleaved per rep.
  */
 import type { QoS } from '../../src/connector/types.js';
-import { type BenchBroker, startBroker } from '../lib/brokers.js';
+import { type BenchBroker, scenarioBroker } from '../lib/brokers.js';
 import { runScenario } from '../lib/scenario.js';
 import {
   connectorEnd,
@@ -49,10 +49,8 @@ runScenario('3-latency', 'Round-trip latency (publish → echo → receive)', as
   let runId = 0;
   for (const kind of brokers) {
     const spec = { kind: kind as 'aedes' | 'mosquitto' };
-    const fast = await startBroker({ ...spec, noDelay: true }, (pid) => ctx.registerPid(pid));
-    ctx.onCleanup(() => fast.stop());
-    const stock = await startBroker({ ...spec, noDelay: false }, (pid) => ctx.registerPid(pid));
-    ctx.onCleanup(() => stock.stop());
+    const fast = await scenarioBroker(ctx, { ...spec, noDelay: true });
+    const stock = await scenarioBroker(ctx, { ...spec, noDelay: false });
     const variants: Variant[] = [
       {
         name: 'raw MQTT.js, default sockets (Nagle on), broker defaults',

@@ -4,7 +4,7 @@
  * runs plain and with an `events$` subscriber attached and `metrics()` called every 10 ms (100× more often
  * than the "every second" the issue plans for), interleaved.
  */
-import { type BenchBroker, startBroker } from '../lib/brokers.js';
+import { type BenchBroker, scenarioBroker } from '../lib/brokers.js';
 import { type BenchConnector, connectorPublishRun, startConnector } from '../lib/connector.js';
 import { connectorE2e, type E2eResult, payloads } from '../lib/e2e.js';
 import { runScenario } from '../lib/scenario.js';
@@ -71,10 +71,7 @@ runScenario('7-metrics', 'Cost of metrics() / events$ on the publish and receive
   const reps = ctx.args.number('reps', ctx.smoke ? 1 : 5);
   const n = ctx.args.number('n', ctx.smoke ? 1_000 : 50_000);
   const kind = (brokers[0] ?? 'aedes') as 'aedes' | 'mosquitto';
-  const broker = await startBroker({ kind, noDelay: true, unbounded: kind === 'mosquitto' }, (pid) =>
-    ctx.registerPid(pid),
-  );
-  ctx.onCleanup(() => broker.stop());
+  const broker = await scenarioBroker(ctx, { kind, noDelay: true, unbounded: kind === 'mosquitto' });
   const columns = ['path', 'variant', 'msgs/s (min / **median** / max)', '× plain'];
   const rows: string[][] = [];
   for (const [path, run] of [

@@ -12,7 +12,7 @@
  * so the raw window is kept within it (an expert on MQTT 5 has to), which the rows name.
  */
 import type { QoS } from '../../src/connector/types.js';
-import { type BenchBroker, startBroker } from '../lib/brokers.js';
+import { type BenchBroker, scenarioBroker } from '../lib/brokers.js';
 import { e2eRun, type E2eResult, failedE2e, payloads } from '../lib/e2e.js';
 import { errorText } from '../lib/output.js';
 import { publishOnce } from '../lib/publish-once.js';
@@ -203,12 +203,8 @@ runScenario('8-mqtt5', 'MQTT 5', async (ctx) => {
     );
     return;
   }
-  const stock = await startBroker({ kind: 'mosquitto', noDelay: true }, (pid) => ctx.registerPid(pid));
-  ctx.onCleanup(() => stock.stop());
-  const unbounded = await startBroker({ kind: 'mosquitto', noDelay: true, unbounded: true }, (pid) =>
-    ctx.registerPid(pid),
-  );
-  ctx.onCleanup(() => unbounded.stop());
+  const stock = await scenarioBroker(ctx, { kind: 'mosquitto', noDelay: true });
+  const unbounded = await scenarioBroker(ctx, { kind: 'mosquitto', noDelay: true, unbounded: true });
   const rows = [
     ...(await publishPart(ctx, stock, reps)),
     ...(await e2ePart(ctx, unbounded, reps)),

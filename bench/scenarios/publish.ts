@@ -6,7 +6,7 @@
  * a socket buffer); rate = n / time until the fence's PUBACK. One fresh connection per run.
  */
 import type { QoS } from '../../src/connector/types.js';
-import { type BenchBroker, startBroker } from '../lib/brokers.js';
+import { type BenchBroker, scenarioBroker } from '../lib/brokers.js';
 import {
   connectorPublishRun,
   connectorPublishToRun,
@@ -187,10 +187,7 @@ runScenario('1-publish', 'Publish throughput (throttleInterval 0)', async (ctx) 
   const rows: string[][] = [];
   const raw: Record<string, unknown> = {};
   for (const kind of brokers) {
-    const broker = await startBroker({ kind: kind as 'aedes' | 'mosquitto', noDelay: true }, (pid) =>
-      ctx.registerPid(pid),
-    );
-    ctx.onCleanup(() => broker.stop());
+    const broker = await scenarioBroker(ctx, { kind: kind as 'aedes' | 'mosquitto', noDelay: true });
     for (const qos of qosList) {
       for (const size of sizes) {
         ctx.checkTime();

@@ -12,7 +12,7 @@
  */
 import mqtt, { type MqttClient } from 'mqtt';
 import type { MqttConnectorOptions } from '../../src/connector/types.js';
-import { type BenchBroker, type BrokerSpec, startBroker } from '../lib/brokers.js';
+import { type BenchBroker, type BrokerSpec, scenarioBroker } from '../lib/brokers.js';
 import { startConnector } from '../lib/connector.js';
 import { clientId, endRaw, useMqttJsWriteCache } from '../lib/raw.js';
 import { runScenario } from '../lib/scenario.js';
@@ -144,8 +144,7 @@ runScenario('6-recovery', 'Recovery after a broker restart', async (ctx) => {
   const raw: Record<string, unknown> = {};
   let run = 0;
   for (const { spec, judged } of specs) {
-    const broker = await startBroker(spec, (pid) => ctx.registerPid(pid));
-    ctx.onCleanup(() => broker.stop());
+    const broker = await scenarioBroker(ctx, spec);
     const recoveries = new Map<string, number[]>(variants.map((v) => [v.name, []]));
     const afterUp = new Map<string, number[]>(variants.map((v) => [v.name, []]));
     const outages = new Map<string, number[]>(variants.map((v) => [v.name, []]));

@@ -14,7 +14,7 @@
 import type { MqttClient } from 'mqtt';
 import { filter, firstValueFrom, scan, type Subscription } from 'rxjs';
 import type { UnsubscribeEvent } from '../../src/index.js';
-import { type BenchBroker, startBroker } from '../lib/brokers.js';
+import { type BenchBroker, scenarioBroker } from '../lib/brokers.js';
 import { startConnector } from '../lib/connector.js';
 import { measureCost } from '../lib/cost.js';
 import { connectRaw, endRaw } from '../lib/raw.js';
@@ -200,10 +200,7 @@ runScenario('9-subscriptions', 'Subscribing to 10,000 filters and leaving them',
   const rows: string[][] = [];
   const raw: Record<string, unknown> = {};
   for (const kind of brokers) {
-    const broker = await startBroker({ kind: kind as 'aedes' | 'mosquitto', noDelay: true }, (pid) =>
-      ctx.registerPid(pid),
-    );
-    ctx.onCleanup(() => broker.stop());
+    const broker = await scenarioBroker(ctx, { kind: kind as 'aedes' | 'mosquitto', noDelay: true });
     for (const retained of [0, retainedTopics.length]) {
       if (retained > 0) await retain(broker, retainedTopics);
       const results = new Map<string, PhaseTimes[]>(variants.map((v) => [v.name, []]));
