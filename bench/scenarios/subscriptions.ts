@@ -52,11 +52,8 @@ async function whenQuiet(count: () => number, quietMs: number, capMs: number): P
   }
 }
 
-/** Calls `node`-style `call(chunk, done)` for each chunk at once; resolves when every `done` came. */
-function allAcked(
-  chunks: readonly (string | string[])[],
-  call: (chunk: string | string[], done: (error?: Error | null) => void) => void,
-) {
+/** Calls `call(chunk, done)` for every chunk at once (Node-style callbacks); resolves when every `done` came. */
+function allAcked<C>(chunks: readonly C[], call: (chunk: C, done: (error?: Error | null) => void) => void) {
   return withTimeout(
     Promise.all(
       chunks.map(
@@ -169,7 +166,7 @@ async function retain(broker: BenchBroker, topics: readonly string[]): Promise<v
   const client = await connectRaw(broker.url, { noDelay: true });
   try {
     await allAcked(topics, (topic, done) =>
-      client.publish(topic as string, 'retained', { qos: 1, retain: true }, (error) => done(error)),
+      client.publish(topic, 'retained', { qos: 1, retain: true }, (error) => done(error)),
     );
   } finally {
     await endRaw(client);
