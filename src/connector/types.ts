@@ -206,7 +206,11 @@ export interface MqttConnectorOptions {
   maxRetained?: number;
   /** Bound of the retained-message cache: bytes of payloads, topics and MQTT 5 properties (approximately). Default 16 MiB. */
   maxRetainedBytes?: number;
-  /** Most filters per SUBSCRIBE / UNSUBSCRIBE packet (AWS IoT allows 8; on MQTT 5 with subscription identifiers: 1). Default 100. */
+  /**
+   * Most filters per SUBSCRIBE / UNSUBSCRIBE packet (AWS IoT allows 8). On MQTT 5 with subscription
+   * identifiers a SUBSCRIBE holds only filters sharing one identifier: exact filters share one, wildcard
+   * filters one per group that never matches a topic twice. Default 100.
+   */
   subscribeBatchSize?: number;
   /**
    * How many times a filter that the broker refuses while it is restored after a reconnect (it granted

@@ -17,6 +17,7 @@ import type { LogLevel } from '../connector/types.js';
 import { isList, slotItems, slotWith, slotWithout } from './arrays.js';
 import type { Dispatcher } from './dispatch.js';
 import { FilterEntry, Observer, Route, type ObserverOwner, type ObserverSettings } from './filter-entry.js';
+import { IdentifierGroups } from './identifier-groups.js';
 import type { RetainedCache } from './retained-cache.js';
 import { SubscriptionIds } from './subscription-ids.js';
 import { settleWaiters, type SubscriptionSync } from './subscription-sync.js';
@@ -45,13 +46,14 @@ export class FilterTable implements ObserverOwner {
   private readonly leaving = new Set<FilterEntry>();
   private closed = false;
   /** The Subscription Identifiers of the entries. */
-  private readonly ids: SubscriptionIds;
+  private readonly ids: IdentifierGroups;
   /** Entries with a `$share/` or `$queue/` prefix, per route filter. */
   private readonly sharedRoutes = new Map<string, number>();
   private warnedSameRoute = false;
 
   constructor(private readonly deps: FilterTableDeps) {
-    this.ids = new SubscriptionIds(() => [...this.entries.values()].map((entry) => entry.id), deps.firstId);
+    const ids = new SubscriptionIds(() => [...this.entries.values()].map((entry) => entry.id), deps.firstId);
+    this.ids = new IdentifierGroups(ids, deps.trie);
   }
 
   /** A subscriber arrived: joins (or creates) the entry of its broker filter. Undefined when it was refused. */
@@ -69,7 +71,7 @@ export class FilterTable implements ObserverOwner {
     // The broker holds this subscription already (or was asked for it on this connection).
     let held = false;
     if (entry === undefined) {
-      entry = new FilterEntry(parsed.brokerFilter, settings, this.ids.take());
+      entry = new FilterEntry(parsed.brokerFilter, settings, this.ids.take(parsed));
       this.entries.set(entry.filter, entry);
     } else {
       held = entry.sentQos !== undefined || entry.ackedQos !== undefined;

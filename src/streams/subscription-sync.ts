@@ -15,6 +15,7 @@ import type { LogLevel, QoS } from '../connector/types.js';
 import type { FilterEntry, SubscribeMode } from './filter-entry.js';
 import type { ConnAck, MqttPort } from './port.js';
 import { RestoreRetries } from './restore-retries.js';
+import { subscribePackets } from './subscribe-packets.js';
 import { call, UnsubscribeQueue } from './unsubscribe-queue.js';
 
 /** What the sync needs from the registry. */
@@ -202,10 +203,7 @@ export class SubscriptionSync {
       );
     }
     const mode = this.currentMode;
-    // A Subscription Identifier applies to a whole SUBSCRIBE packet: with identifiers, one filter per packet.
-    const batchSize = mode.identifiers ? 1 : this.options.batchSize;
-    for (let start = 0; start < entries.length; start += batchSize) {
-      const batch = entries.slice(start, start + batchSize);
+    for (const batch of subscribePackets(entries, this.options.batchSize, mode.identifiers)) {
       const requests = batch.map((entry) => {
         entry.sentQos = entry.qos;
         return entry.request(mode);

@@ -84,6 +84,15 @@ export function parseFilter(filter: string): ParsedFilter {
   };
 }
 
+/**
+ * True when a parsed filter's route filter has a wildcard level (`+` or `#`). Parsing made sure wildcards
+ * fill whole levels, so looking for the characters is enough. Without one, a filter matches one topic:
+ * its route filter.
+ */
+export function hasWildcard(filter: ParsedFilter): boolean {
+  return filter.routeFilter.includes('+') || filter.routeFilter.includes('#');
+}
+
 /** {@link ParsedFilter.routeFilter} split at `/`: literal levels, `+` and a final `#`. */
 export function filterLevels(filter: ParsedFilter): string[] {
   return filter.routeFilter.split('/');

@@ -86,6 +86,17 @@ export class TopicTrie<V> {
     return any(this.root, topic, 0, (topic[0] as string).charCodeAt(0) !== 0x24);
   }
 
+  /**
+   * Pushes onto `out` the values of every stored filter that some topic matches together with the filter
+   * `levels` (validated by the caller: `#` only last): the filters that overlap it. Conservative with `$`
+   * topics (`+/a` and `$SYS/a` count as overlapping). Visits at most `budget` nodes; returns false, with
+   * `out` incomplete, when that was not enough.
+   */
+  overlapping(levels: readonly string[], out: V[], budget: number): boolean {
+    const visits = { left: budget };
+    return overlapsAt(this.root, levels, 0, out, visits);
+  }
+
   private removeAt(node: TrieNode<V>, levels: readonly string[], i: number, value: V): boolean {
     const level = levels[i] as string;
     if (i === levels.length - 1 && level === '#') {
@@ -172,6 +183,52 @@ function any<V>(node: TrieNode<V>, topic: readonly string[], i: number, wild: bo
   const next = exactChild(node, topic[i] as string);
   if (next !== undefined && any(next, topic, i + 1, true)) return true;
   return wild && node.plus !== undefined && any(node.plus, topic, i + 1, true);
+}
+
+/** See {@link TopicTrie.overlapping}; `visits.left` counts down the nodes it may still visit. */
+function overlapsAt<V>(
+  node: TrieNode<V>,
+  levels: readonly string[],
+  i: number,
+  out: V[],
+  visits: { left: number },
+): boolean {
+  if (--visits.left < 0) return false;
+  // A stored `…/#` ending here matches this node's topic and everything below it.
+  if (node.hash !== undefined) pushSlot(out, node.hash);
+  if (i === levels.length) {
+    if (node.values !== undefined) pushSlot(out, node.values);
+    return true;
+  }
+  const level = levels[i] as string;
+  if (level === '#') {
+    // Matches this node's own topic (`a/#` matches `a`) and every filter below.
+    if (node.values !== undefined) pushSlot(out, node.values);
+    return forEachChild(node, (next) => everything(next, out, visits));
+  }
+  if (level === '+') return forEachChild(node, (next) => overlapsAt(next, levels, i + 1, out, visits));
+  const next = exactChild(node, level);
+  if (next !== undefined && !overlapsAt(next, levels, i + 1, out, visits)) return false;
+  return node.plus === undefined || overlapsAt(node.plus, levels, i + 1, out, visits);
+}
+
+/** Pushes every value stored at `node` and below it. */
+function everything<V>(node: TrieNode<V>, out: V[], visits: { left: number }): boolean {
+  if (--visits.left < 0) return false;
+  if (node.hash !== undefined) pushSlot(out, node.hash);
+  if (node.values !== undefined) pushSlot(out, node.values);
+  return forEachChild(node, (next) => everything(next, out, visits));
+}
+
+/** Runs `visit` on every child of `node` (exact and `+`) until one returns false. */
+function forEachChild<V>(node: TrieNode<V>, visit: (next: TrieNode<V>) => boolean): boolean {
+  const small = node.small;
+  if (small !== undefined) {
+    for (let i = 1; i < small.length; i += 2) if (!visit(small[i] as TrieNode<V>)) return false;
+  } else if (node.exact !== undefined) {
+    for (const next of node.exact.values()) if (!visit(next)) return false;
+  }
+  return node.plus === undefined || visit(node.plus);
 }
 
 function pushSlot<V>(out: V[], slot: V | readonly V[]): void {

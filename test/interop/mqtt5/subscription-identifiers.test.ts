@@ -5,9 +5,12 @@
  * identifier; every observer must still receive each message it was meant for exactly once — the plain
  * and the wide observers every message, the two share-group members every message once between them.
  * The 3.1.1 run of the same set-up shows the documented limitation (routing by topic: the shared
- * observer also gets the messages sent for the plain filter) and the warning.
+ * observer also gets the messages sent for the plain filter) and the warning. Exact filters share one
+ * identifier, so their SUBSCRIBEs carry many filters each; Mosquitto still routes each copy right.
  */
-import type { LogEntry, MqttMessage } from '../../../src/index';
+import { filter as where, type Subscription } from 'rxjs';
+import type { ConnectorEvent, LogEntry, MqttMessage } from '../../../src/index';
+import { matchesTopic } from '../../../src/streams/topic-match';
 import { MOSQUITTO_NO_QUEUE_LIMITS, startMosquitto, type MosquittoBroker } from '../../support/mosquitto';
 import { ConnectorPool, uniqueTopic } from '../helpers/connectors';
 import { Recorder } from '../helpers/recorder';
@@ -92,4 +95,92 @@ test('MQTT 3.1.1: the same set-up routes by topic (the documented limitation) an
       ],
     },
   ]);
+});
+
+test('MQTT 5: exact filters share one identifier and pack into SUBSCRIBEs of 100; each copy reaches its own filter', async () => {
+  const base = uniqueTopic('subid-exact');
+  const exactCount = 250;
+  const one = await pool.connected({ mqttBroker: broker.url, protocolVersion: 5 });
+  const packets: string[][] = [];
+  const events: Subscription = one.events$
+    .pipe(
+      where((event): event is Extract<ConnectorEvent, { type: 'subscribe' }> => event.type === 'subscribe'),
+    )
+    .subscribe((event) => packets.push([...event.filters]));
+  const exact = Array.from(
+    { length: exactCount },
+    (_, n) => new Recorder(one.subscribe<{ n: number }>(`${base}/dev/${n}`, { qos: 1 })),
+  );
+  const wildcard = new Recorder(one.subscribe<{ n: number }>(`${base}/dev/+`, { qos: 1 }));
+  const shared = new Recorder(one.subscribe<{ n: number }>(`$share/g/${base}/dev/7`, { qos: 1 }));
+  const wire = new Recorder(one.messages$);
+  await Promise.all([
+    ...exact.map((_, n) => one.whenSubscribed(`${base}/dev/${n}`)),
+    one.whenSubscribed(`${base}/dev/+`),
+    one.whenSubscribed(`$share/g/${base}/dev/7`),
+  ]);
+  events.unsubscribe();
+  expect(packets.map((filters) => filters.length)).toEqual([100, 100, 50, 1, 1]);
+  const publisher = await pool.connected({ mqttBroker: broker.url, protocolVersion: 5 });
+  await Promise.all(
+    Array.from({ length: exactCount }, (_, n) => publisher.publish(`${base}/dev/${n}`, { n }, { qos: 1 })),
+  );
+  await publisher.publish(`${base}/dev/end`, { n: -1 }, { qos: 1 });
+  await wildcard.waitForItem((m) => m.payload.n === -1, 'the end marker');
+  wire.stop();
+  // Mosquitto sent a copy per subscription: the exact one, the wildcard and, for dev/7, the group's.
+  expect(wire.items).toHaveLength(2 * exactCount + 1 + 1);
+  exact.forEach((recorder, n) => expect(recorder.items.map((m) => m.payload.n)).toEqual([n]));
+  expect(numbers(wildcard.items.slice(0, -1))).toEqual(Array.from({ length: exactCount }, (_, n) => n));
+  expect(shared.items.map((m) => m.payload.n)).toEqual([7]);
+});
+
+test('MQTT 5: overlapping filters in identifier groups: every observer gets each retained and live message it matches once', async () => {
+  const base = uniqueTopic('subid-groups');
+  const filters = new Set<string>();
+  for (const s of ['s0', 's1', 's2']) {
+    filters.add(`${base}/${s}/#`);
+    for (const m of ['t', 'h']) filters.add(`${base}/${s}/+/${m}`);
+    for (const d of ['d0', 'd1', 'd2', 'd3']) {
+      filters.add(`${base}/${s}/${d}/+`);
+      filters.add(`${base}/${s}/${d}/t`);
+    }
+  }
+  filters.add(`${base}/+/d0/t`);
+  filters.add(`${base}/#`);
+  const topics = ['s0', 's1', 's2', 's3'].flatMap((s) =>
+    ['d0', 'd1', 'd4'].flatMap((d) => ['t', 'h'].map((m) => `${base}/${s}/${d}/${m}`)),
+  );
+  const publisher = await pool.connected({ mqttBroker: broker.url, protocolVersion: 5 });
+  await Promise.all(topics.map((topic) => publisher.publish(topic, 'retained', { qos: 1, retain: true })));
+  const one = await pool.connected({ mqttBroker: broker.url, protocolVersion: 5 });
+  let packets = 0;
+  const events = one.events$.subscribe((event) => {
+    if (event.type === 'subscribe') packets++;
+  });
+  const received = new Map<string, string[]>();
+  const observers = [...filters].map((filter) => {
+    const topicsSeen: string[] = [];
+    received.set(filter, topicsSeen);
+    return one
+      .subscribe(filter, { qos: 1, decode: 'string' })
+      .subscribe((m) => topicsSeen.push(`${m.topic} ${m.payload}`));
+  });
+  await Promise.all([...filters].map((filter) => one.whenSubscribed(filter)));
+  events.unsubscribe();
+  // 19 wildcard filters in a few groups, 12 exact ones sharing one identifier: far fewer packets than filters.
+  expect(packets).toBeLessThan(filters.size / 2);
+  for (const topic of topics) await publisher.publish(topic, 'live', { qos: 1 });
+  await publisher.publish(`${base}/end`, 'end', { qos: 1 });
+  const all = received.get(`${base}/#`) as string[];
+  const deadline = Date.now() + 10_000;
+  while (!all.includes(`${base}/end end`) && Date.now() < deadline)
+    await new Promise((r) => setTimeout(r, 20));
+  for (const [filter, seen] of received) {
+    const matching = topics.filter((topic) => matchesTopic(filter.split('/'), topic));
+    const expected = [...matching.map((t) => `${t} retained`), ...matching.map((t) => `${t} live`)];
+    if (filter === `${base}/#`) expected.push(`${base}/end end`);
+    expect({ filter, seen: [...seen].sort() }).toEqual({ filter, seen: expected.sort() });
+  }
+  for (const observer of observers) observer.unsubscribe();
 });

@@ -1,7 +1,9 @@
 /**
- * MQTT 5 Subscription Identifiers: each filter's SUBSCRIBE carries its own identifier, and a PUBLISH goes
- * only to the filters whose identifiers it carries — so `$share/g/F` and `F` on one connector, or
- * overlapping filters, each get their own copies exactly once. Without identifiers (MQTT 3.1.1, or a
+ * MQTT 5 Subscription Identifiers: filters that never match one topic together share an identifier (exact
+ * filters one, wildcard filters in groups without overlaps) and pack into SUBSCRIBEs of many; shared
+ * filters and overlapping ones hold different identifiers, and a PUBLISH goes only to the matching
+ * filters whose identifiers it carries — so `$share/g/F` and `F` on one connector, or overlapping
+ * filters, each get their own copies exactly once. Without identifiers (MQTT 3.1.1, or a
  * broker without them) routing is by topic alone, and a shared + plain pair is warned about.
  */
 import { settle } from './fake-port';
@@ -134,14 +136,108 @@ describe('with subscription identifiers (MQTT 5)', () => {
     ]);
   });
 
-  it('gives a filter subscribed again after it was left a new identifier', async () => {
+  it('gives a wildcard filter subscribed again after it was left a new identifier; exact ones keep the common one', async () => {
     const { port, registry } = await setup({}, V5);
-    collect(registry.observe('a')).subscription.unsubscribe();
+    const wildcard = collect(registry.observe('a/+'));
+    const exact = collect(registry.observe('a/b'));
     await settle();
-    collect(registry.observe('a'));
+    wildcard.subscription.unsubscribe();
+    exact.subscription.unsubscribe();
     await settle();
-    const [first, second] = port.subscribes.map((call) => call.requests[0]?.subscriptionIdentifier);
-    expect(first).not.toBe(second);
+    expect(port.unsubscribedFilters()).toEqual([['a/+', 'a/b']]);
+    collect(registry.observe('a/+'));
+    collect(registry.observe('a/b'));
+    await settle();
+    const ids = port.subscribes.map((call) => [
+      call.requests[0]?.filter,
+      call.requests[0]?.subscriptionIdentifier,
+    ]);
+    expect(ids).toHaveLength(4);
+    const [firstWildcard, firstExact, secondWildcard, secondExact] = ids.map(([, id]) => id);
+    expect(ids.map(([filter]) => filter)).toEqual(['a/+', 'a/b', 'a/+', 'a/b']);
+    expect(secondWildcard).not.toBe(firstWildcard);
+    expect(secondExact).toBe(firstExact);
+  });
+
+  it('packs filters that never match one topic together into SUBSCRIBEs of subscribeBatchSize under one identifier', async () => {
+    const { port, registry } = await setup({ subscribeBatchSize: 2 }, V5);
+    const filters = ['a', 'a/+', 'b/c', '$share/g/a', 'd', 'e/#', 'f', 'a/#', 'x/+/y'];
+    for (const filter of filters) collect(registry.observe(filter));
+    await settle();
+    // Exact filters share one identifier; a/+, e/# and x/+/y another; a/# overlaps a/+ and starts a group.
+    expect(port.subscribedFilters()).toEqual([
+      ['a', 'b/c'],
+      ['d', 'f'],
+      ['a/+', 'e/#'],
+      ['x/+/y'],
+      ['$share/g/a'],
+      ['a/#'],
+    ]);
+    const ids = identifiers(port);
+    expect([ids['b/c'], ids['d'], ids['f']]).toEqual([ids['a'], ids['a'], ids['a']]);
+    expect([ids['e/#'], ids['x/+/y']]).toEqual([ids['a/+'], ids['a/+']]);
+    expect(new Set([ids['a'], ids['a/+'], ids['$share/g/a'], ids['a/#']]).size).toBe(4);
+    for (const call of port.subscribes) {
+      expect(new Set(call.requests.map((request) => request.subscriptionIdentifier)).size).toBe(1);
+    }
+  });
+
+  it('a wildcard filter joins a group once the filter it overlapped there has left', async () => {
+    const { port, registry } = await setup({}, V5);
+    const narrow = collect(registry.observe('a/+'));
+    collect(registry.observe('b/+'));
+    await settle();
+    const group = identifiers(port)['a/+'];
+    expect(identifiers(port)['b/+']).toBe(group);
+    narrow.subscription.unsubscribe();
+    await settle();
+    const wide = collect(registry.observe('a/#'));
+    await settle();
+    expect(identifiers(port)['a/#']).toBe(group);
+    port.deliver('a/1', 'for a/#', { properties: { subscriptionIdentifier: group } });
+    expect(payloads(wide.values)).toEqual(['for a/#']);
+  });
+
+  it('filters sharing an identifier: each copy reaches the filters it names that match its topic', async () => {
+    const { port, registry } = await setup({}, V5);
+    const exact = collect(registry.observe('a/b'));
+    const other = collect(registry.observe('x'));
+    const wildcard = collect(registry.observe('a/+'));
+    const disjoint = collect(registry.observe('x/#'));
+    const shared = collect(registry.observe('$share/g/a/b'));
+    await settle();
+    const ids = identifiers(port);
+    expect(ids['x']).toBe(ids['a/b']);
+    expect(ids['x/#']).toBe(ids['a/+']);
+    // One copy per subscription (Mosquitto), then one copy naming both overlapping subscriptions.
+    port.deliver('a/b', 'for a/b', { properties: { subscriptionIdentifier: ids['a/b'] } });
+    port.deliver('a/b', 'for a/+', { properties: { subscriptionIdentifier: ids['a/+'] } });
+    port.deliver('a/b', 'for the group', { properties: { subscriptionIdentifier: ids['$share/g/a/b'] } });
+    port.deliver('a/b', 'merged', {
+      properties: { subscriptionIdentifier: [ids['a/+'] ?? 0, ids['a/b'] ?? 0] },
+    });
+    port.deliver('x', 'for x', { properties: { subscriptionIdentifier: ids['x'] } });
+    port.deliver('x', 'for x/#', { properties: { subscriptionIdentifier: ids['x/#'] } });
+    expect(payloads(disjoint.values)).toEqual(['for x/#']);
+    expect(payloads(exact.values)).toEqual(['for a/b', 'merged']);
+    expect(payloads(wildcard.values)).toEqual(['for a/+', 'merged']);
+    expect(payloads(shared.values)).toEqual(['for the group']);
+    expect(payloads(other.values)).toEqual(['for x']);
+  });
+
+  it('restores exact filters packed after a reconnect without session, each with the identifier it had', async () => {
+    const { port, registry } = await setup({ subscribeBatchSize: 100 }, V5);
+    const filters = Array.from({ length: 150 }, (_, i) => `devices/${i}/state`);
+    for (const filter of filters) collect(registry.observe(filter));
+    collect(registry.observe('devices/+/state'));
+    await settle();
+    const before = identifiers(port);
+    port.drop();
+    port.subscribes.length = 0;
+    await registry.onConnected(port.open(false, V5));
+    await settle();
+    expect(port.subscribes.map((call) => call.requests.length)).toEqual([100, 50, 1]);
+    expect(identifiers(port)).toEqual(before);
   });
 
   it('falls back to the topic for a copy naming none of the live filters (a session of an earlier run)', async () => {

@@ -1,5 +1,11 @@
 import { InvalidTopicError } from '../../../src/connector/errors';
-import { filterLevels, MAX_TOPIC_BYTES, parseFilter, utf8Length } from '../../../src/streams/topic-filter';
+import {
+  filterLevels,
+  hasWildcard,
+  MAX_TOPIC_BYTES,
+  parseFilter,
+  utf8Length,
+} from '../../../src/streams/topic-filter';
 import { paramsOf } from '../../../src/streams/topic-match';
 
 describe('parseFilter: valid filters', () => {
@@ -34,6 +40,7 @@ describe('parseFilter: valid filters', () => {
     expect(parsed.brokerFilter).toBe(brokerFilter);
     expect(parsed.routeFilter).toBe(routeFilter);
     expect(filterLevels(parsed)).toEqual(levels);
+    expect(hasWildcard(parsed)).toBe(levels.some((level) => level === '+' || level === '#'));
     expect(parsed.shareGroup).toBe(shareGroup);
   });
 

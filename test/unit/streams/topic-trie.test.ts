@@ -252,3 +252,70 @@ describe('property: the trie agrees with the reference matcher', () => {
     );
   });
 });
+
+describe('TopicTrie.overlapping: the stored filters some topic matches together with a filter', () => {
+  const stored = ['a', 'a/b', 'a/+', 'a/#', '+/b', 'b/c', 'b/+/d', '#', 'a/b/c', '$SYS/a'];
+  const overlaps = (filter: string, within = stored, budget = 1_000) => {
+    const trie = new TopicTrie<string>();
+    for (const f of within) trie.add(f.split('/'), f);
+    const out: string[] = [];
+    const complete = trie.overlapping(filter.split('/'), out, budget);
+    return { complete, found: out.sort() };
+  };
+
+  it.each([
+    ['a', ['#', 'a', 'a/#']],
+    ['a/b', ['#', '+/b', 'a/#', 'a/+', 'a/b']],
+    ['b/+', ['#', '+/b', 'b/c']],
+    ['b/+/d', ['#', 'b/+/d']],
+    ['c/d', ['#']],
+    ['a/b/c/d', ['#', 'a/#']],
+    ['+/+', ['#', '$SYS/a', '+/b', 'a/+', 'a/#', 'a/b', 'b/c']],
+    ['a/#', ['#', '+/b', 'a', 'a/#', 'a/+', 'a/b', 'a/b/c']],
+    ['#', [...stored].sort()],
+  ])('%s overlaps %j', (filter, expected) => {
+    expect(overlaps(filter)).toEqual({ complete: true, found: [...expected].sort() });
+  });
+
+  it('counts a wildcard first level and a $ topic as overlapping (conservative)', () => {
+    expect(overlaps('+/a', ['$SYS/a']).found).toEqual(['$SYS/a']);
+  });
+
+  it('reports an incomplete answer when the node budget runs out', () => {
+    const many = Array.from({ length: 50 }, (_, i) => `x/${i}`);
+    expect(overlaps('x/+', many, 10).complete).toBe(false);
+    expect(overlaps('x/+', many, 52)).toEqual({ complete: true, found: [...many].sort() });
+    expect(overlaps('y/+', many, 10)).toEqual({ complete: true, found: [] });
+  });
+
+  // Without `$` levels the answer is exact: a filter overlaps another when one of the topics built from
+  // their literals (and one literal neither uses) matches both.
+  const plain = fc.constantFrom('a', 'b', '');
+  const plainFilter = fc
+    .tuple(
+      fc.array(fc.oneof({ weight: 3, arbitrary: plain }, { weight: 1, arbitrary: fc.constant('+') }), {
+        minLength: 1,
+        maxLength: 4,
+      }),
+      fc.boolean(),
+    )
+    .map(([levels, hash]) => (hash ? [...levels.slice(0, -1), '#'] : levels).join('/'));
+  const topics: string[] = [];
+  const grow = (prefix: string[]) => {
+    if (prefix.length > 0) topics.push(prefix.join('/'));
+    if (prefix.length < 5) for (const level of ['a', 'b', '', 'z']) grow([...prefix, level]);
+  };
+  grow([]);
+  const overlapByTopics = (f: string, g: string) =>
+    topics.some((topic) => referenceMatch(f, topic) && referenceMatch(g, topic));
+
+  it('property: agrees with the topics both filters match', () => {
+    fc.assert(
+      fc.property(fc.uniqueArray(plainFilter, { maxLength: 12 }), plainFilter, (within, filter) => {
+        const expected = within.filter((g) => overlapByTopics(filter, g)).sort();
+        expect(overlaps(filter, within, 10_000)).toEqual({ complete: true, found: expected });
+      }),
+      { numRuns: 300 },
+    );
+  });
+});

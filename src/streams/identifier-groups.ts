@@ -1,0 +1,81 @@
+/**
+ * Chooses the MQTT 5 Subscription Identifier of each new broker filter, so that SUBSCRIBEs carry many
+ * filters (an identifier belongs to a whole packet) while every copy of a message still reaches exactly
+ * the filters it was sent for.
+ *
+ * The dispatcher hands a copy to the live filters that hold one of its identifiers and match its topic.
+ * So filters that share an identifier must never match one topic together:
+ * - exact filters (no wildcard, no share group) share the common identifier: each matches only itself;
+ * - a wildcard filter joins the first group of wildcard filters that it overlaps none of, else it starts a
+ *   group (`a/+/x` and `b/#` can share; `a/+` and `a/b/#` cannot: both match `a/b`);
+ * - a `$share/<group>/F` or `$queue/F` filter keeps one of its own: it routes like `F`.
+ *
+ * With one identifier per filter, 10,000 filters of the bench's workload went in 10,000 SUBSCRIBEs and
+ * took 0.67-0.84 s to subscribe on Mosquitto, against about 0.2 s on MQTT 3.1.1 (100 filters per packet).
+ * With the groups they go in 102 SUBSCRIBEs and take 0.23 s (bench scenario 9 has both protocols).
+ *
+ * @internal
+ */
+import type { Route } from './filter-entry.js';
+import type { SubscriptionIds } from './subscription-ids.js';
+import { filterLevels, hasWildcard, type ParsedFilter } from './topic-filter.js';
+import type { TopicTrie } from './topic-trie.js';
+
+/** Groups of wildcard filters tried, oldest first, before a new one starts its own. */
+const GROUPS_TRIED = 16;
+
+/**
+ * Trie nodes read to find the filters a new wildcard filter overlaps; beyond it (a `#` over a large
+ * subtree), the filter starts its own group rather than read on.
+ */
+const OVERLAP_BUDGET = 512;
+
+/** See the module documentation. */
+export class IdentifierGroups {
+  /** Live members per identifier of a wildcard group, oldest group first. */
+  private readonly groups = new Map<number, number>();
+
+  /**
+   * @param ids - where identifiers come from (and go back to).
+   * @param trie - the routes of the live filters, by route filter.
+   */
+  constructor(
+    private readonly ids: SubscriptionIds,
+    private readonly trie: TopicTrie<Route>,
+  ) {}
+
+  /** The identifier of a new broker filter, before its routes are added to the trie. */
+  take(filter: ParsedFilter): number {
+    if (filter.shareGroup !== undefined) return this.ids.take();
+    if (!hasWildcard(filter)) return this.ids.common();
+    const id = this.groupFor(filter) ?? this.ids.take();
+    this.groups.set(id, (this.groups.get(id) ?? 0) + 1);
+    return id;
+  }
+
+  /** A broker filter holding `id` was removed. */
+  release(id: number): void {
+    const members = this.groups.get(id);
+    if (members === undefined) return this.ids.release(id); // a shared filter's, or the common one
+    if (members > 1) this.groups.set(id, members - 1);
+    else {
+      this.groups.delete(id);
+      this.ids.release(id);
+    }
+  }
+
+  /** The first of the oldest groups that holds no filter overlapping `filter`, if any. */
+  private groupFor(filter: ParsedFilter): number | undefined {
+    if (this.groups.size === 0) return undefined;
+    const overlapping: Route[] = [];
+    if (!this.trie.overlapping(filterLevels(filter), overlapping, OVERLAP_BUDGET)) return undefined;
+    const taken = new Set<number>();
+    for (const route of overlapping) taken.add(route.entry.id);
+    let tried = 0;
+    for (const id of this.groups.keys()) {
+      if (!taken.has(id)) return id;
+      if (++tried === GROUPS_TRIED) break;
+    }
+    return undefined;
+  }
+}

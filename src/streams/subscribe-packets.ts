@@ -1,0 +1,44 @@
+/**
+ * How a flush's SUBSCRIBE requests are cut into packets.
+ *
+ * @internal
+ */
+import type { FilterEntry } from './filter-entry.js';
+
+/**
+ * The SUBSCRIBE packets for `entries`, at most `size` filters each, each in the order of the entries. With
+ * Subscription Identifiers a packet carries one identifier for all of its filters, so a packet holds only
+ * entries with the same identifier: the exact filters' common one (`SubscriptionIds.common`) packs them,
+ * every other entry goes alone.
+ *
+ * @example
+ * ```ts
+ * subscribePackets(entries, 100, false); // [[e1 … e100], [e101 …]]
+ * subscribePackets([exact1, wildcard, exact2], 100, true); // [[exact1, exact2], [wildcard]]
+ * ```
+ */
+export function subscribePackets(
+  entries: readonly FilterEntry[],
+  size: number,
+  identifiers: boolean,
+): FilterEntry[][] {
+  if (!identifiers) return chunks(entries, size);
+  const byId = new Map<number, FilterEntry[]>();
+  for (const entry of entries) {
+    const group = byId.get(entry.id);
+    if (group === undefined) byId.set(entry.id, [entry]);
+    else group.push(entry);
+  }
+  const packets: FilterEntry[][] = [];
+  for (const group of byId.values()) {
+    if (group.length <= size) packets.push(group);
+    else packets.push(...chunks(group, size));
+  }
+  return packets;
+}
+
+function chunks<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let start = 0; start < items.length; start += size) out.push(items.slice(start, start + size));
+  return out;
+}

@@ -1,0 +1,88 @@
+/**
+ * How new broker filters get their MQTT 5 Subscription Identifiers: exact filters the common one, shared
+ * filters their own, wildcard filters the first group holding none they overlap — bounded in the trie
+ * nodes read and the groups tried, falling back to a group of their own.
+ */
+import { FilterEntry, Route } from '../../../src/streams/filter-entry';
+import { IdentifierGroups } from '../../../src/streams/identifier-groups';
+import { SubscriptionIds } from '../../../src/streams/subscription-ids';
+import { resolveSettings } from '../../../src/streams/subscription-settings';
+import { filterLevels, parseFilter } from '../../../src/streams/topic-filter';
+import { TopicTrie } from '../../../src/streams/topic-trie';
+
+/** Identifier groups over a trie, with `add(filter)` doing what the filter table does for a new entry. */
+function table() {
+  const trie = new TopicTrie<Route>();
+  const routes = new Map<string, Route>();
+  const groups = new IdentifierGroups(new SubscriptionIds(() => [], 100), trie);
+  const add = (filter: string): number => {
+    const parsed = parseFilter(filter);
+    const entry = new FilterEntry(
+      parsed.brokerFilter,
+      resolveSettings(parsed, undefined, 0),
+      groups.take(parsed),
+    );
+    const route = new Route(parsed, entry);
+    trie.add(filterLevels(parsed), route);
+    routes.set(filter, route);
+    return entry.id;
+  };
+  const remove = (filter: string): void => {
+    const route = routes.get(filter) as Route;
+    trie.remove(filterLevels(route.filter), route);
+    groups.release(route.entry.id);
+    routes.delete(filter);
+  };
+  return { add, remove };
+}
+
+describe('IdentifierGroups', () => {
+  it('gives exact filters the common identifier and shared filters their own', () => {
+    const { add } = table();
+    const common = add('a/b');
+    expect([add('c'), add('a/b/c'), add('/')]).toEqual([common, common, common]);
+    const shared = [add('$share/g/a/b'), add('$share/h/a/b'), add('$queue/a/b'), add('$share/g/x/+')];
+    expect(new Set([common, ...shared]).size).toBe(5);
+  });
+
+  it('puts a wildcard filter in the first group holding none it overlaps', () => {
+    const { add } = table();
+    const first = add('a/+');
+    expect(add('b/#')).toBe(first);
+    const second = add('a/b/#'); // overlaps a/+ (a/b)
+    expect(second).not.toBe(first);
+    expect(add('+/c')).not.toBe(first); // overlaps a/+ (a/c) and b/# (b/c)
+    expect(add('c/+/d')).toBe(first);
+  });
+
+  it('frees a group’s identifier when its last filter leaves, and keeps it while one stays', () => {
+    const { add, remove } = table();
+    const group = add('a/+');
+    add('b/+');
+    remove('a/+');
+    expect(add('a/b/#')).toBe(group); // b/+ still holds the group
+    remove('b/+');
+    remove('a/b/#');
+    expect(add('a/+')).not.toBe(group);
+  });
+
+  it('starts a group of its own when the overlap search reads too many trie nodes', () => {
+    const { add } = table();
+    const group = add('z/+');
+    for (let i = 0; i < 600; i++) add(`x/${i}/y`); // exact: the common identifier
+    expect(add('y/#')).toBe(group); // reads little
+    expect(add('x/#')).not.toBe(group); // would read over 600 nodes: not searched
+  });
+
+  it('tries the 16 oldest groups only', () => {
+    const { add } = table();
+    // p/#, p/+/#, p/+/+/#, …: each matches the topics of at least i + 1 levels, so all overlap: 17 groups.
+    const ids = Array.from({ length: 17 }, (_, i) => add(`p/${'+/'.repeat(i)}#`));
+    expect(new Set(ids).size).toBe(17);
+    // 16 levels: overlaps the first 16 and not the 17th (17 levels and more), whose group is not tried.
+    const sixteenLevels = add(`p${'/+'.repeat(15)}`);
+    expect(ids).not.toContain(sixteenLevels);
+    // Removing nothing, a filter that overlaps none of them joins the oldest group.
+    expect(add('u/+')).toBe(ids[0]);
+  });
+});
