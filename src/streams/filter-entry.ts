@@ -118,12 +118,15 @@ export class FilterEntry {
   removed = false;
   graceTimer: Subscription | undefined = undefined;
   waiters: SubackWaiter[] | undefined = undefined;
+  /**
+   * MQTT 5 Subscription Identifier, or 0 before its first SUBSCRIBE on a connection that uses them: then
+   * fixed for the entry's life, so every SUBSCRIBE of it sends the same (see `IdentifierGroups`).
+   */
+  id = 0;
 
   constructor(
     readonly filter: string,
     settings: ObserverSettings,
-    /** MQTT 5 Subscription Identifier: fixed for the entry's life, so every SUBSCRIBE of it sends the same. */
-    readonly id: number,
   ) {
     this.qos = settings.qos;
     this.options = packOptions(settings);

@@ -21,7 +21,7 @@ import { IdentifierGroups } from './identifier-groups.js';
 import type { RetainedCache } from './retained-cache.js';
 import { SubscriptionIds } from './subscription-ids.js';
 import { settleWaiters, type SubscriptionSync } from './subscription-sync.js';
-import { filterLevels, type ParsedFilter } from './topic-filter.js';
+import { filterLevels, parseFilter, type ParsedFilter } from './topic-filter.js';
 import { TopicTrie } from './topic-trie.js';
 
 /** What the table works with. */
@@ -71,7 +71,7 @@ export class FilterTable implements ObserverOwner {
     // The broker holds this subscription already (or was asked for it on this connection).
     let held = false;
     if (entry === undefined) {
-      entry = new FilterEntry(parsed.brokerFilter, settings, this.ids.take(parsed));
+      entry = new FilterEntry(parsed.brokerFilter, settings);
       this.entries.set(entry.filter, entry);
     } else {
       held = entry.sentQos !== undefined || entry.ackedQos !== undefined;
@@ -113,6 +113,18 @@ export class FilterTable implements ObserverOwner {
       dispatcher.replay(observer);
     }
     return observer;
+  }
+
+  /**
+   * Gives the entries without a Subscription Identifier one, in order: their SUBSCRIBEs are about to
+   * leave on a connection that uses identifiers. Done then, not when an entry is created, since finding a
+   * wildcard filter's group reads the trie (about 8 µs per wildcard filter of the bench's workload, 24 ms
+   * for its 10,000 filters), which a connection without identifiers (MQTT 3.1.1) has no use for.
+   */
+  identify(entries: readonly FilterEntry[]): void {
+    for (const entry of entries) {
+      if (entry.id === 0) entry.id = this.ids.take(parsedOf(entry) ?? parseFilter(entry.filter));
+    }
   }
 
   /**
@@ -261,7 +273,7 @@ export class FilterTable implements ObserverOwner {
     entry.removed = true;
     this.cancelLeave(entry);
     this.entries.delete(entry.filter);
-    this.ids.release(entry.id);
+    if (entry.id !== 0) this.ids.release(entry.id);
     const parsed = parsedOf(entry);
     if (parsed?.shareGroup !== undefined) this.noteShared(parsed, -1);
     for (const route of slotItems(entry.routes)) {

@@ -1,7 +1,7 @@
 /**
- * Chooses the MQTT 5 Subscription Identifier of each new broker filter, so that SUBSCRIBEs carry many
- * filters (an identifier belongs to a whole packet) while every copy of a message still reaches exactly
- * the filters it was sent for.
+ * Chooses the MQTT 5 Subscription Identifier of each broker filter (at its first SUBSCRIBE on a connection
+ * that uses identifiers), so that SUBSCRIBEs carry many filters (an identifier belongs to a whole packet)
+ * while every copy of a message still reaches exactly the filters it was sent for.
  *
  * The dispatcher hands a copy to the live filters that hold one of its identifiers and match its topic.
  * So filters that share an identifier must never match one topic together:
@@ -44,7 +44,10 @@ export class IdentifierGroups {
     private readonly trie: TopicTrie<Route>,
   ) {}
 
-  /** The identifier of a new broker filter, before its routes are added to the trie. */
+  /**
+   * The identifier of a broker filter that has none yet (its entry's routes may be in the trie already,
+   * with identifier 0, which no group has).
+   */
   take(filter: ParsedFilter): number {
     if (filter.shareGroup !== undefined) return this.ids.take();
     if (!hasWildcard(filter)) return this.ids.common();

@@ -120,6 +120,7 @@ export class SubscriptionRegistry {
       {
         entries: () => this.table.entries.values(),
         beforeFlush: () => this.table.retireLeaving(),
+        identify: (entries) => this.table.identify(entries),
         refused: (entry, code) => this.table.refuse(entry, code),
         connected: (mode, resumed) => {
           // A new session: every subscription starts over, its next retained messages are its state.

@@ -24,6 +24,8 @@ export interface SyncHooks {
   entries(): Iterable<FilterEntry>;
   /** Runs first in every flush (retires entries whose last observer left in this job). */
   beforeFlush(): void;
+  /** Gives `entries` that have none a Subscription Identifier (their SUBSCRIBEs carry identifiers). */
+  identify(entries: readonly FilterEntry[]): void;
   /** The broker refused `entry` (SUBACK code 0x80 or more). */
   refused(entry: FilterEntry, code: number): void;
   /** A CONNACK was accepted: `mode` is how this connection subscribes; `resumed`, whether the session was kept. */
@@ -203,6 +205,7 @@ export class SubscriptionSync {
       );
     }
     const mode = this.currentMode;
+    if (mode.identifiers) this.hooks.identify(entries);
     for (const batch of subscribePackets(entries, this.options.batchSize, mode.identifiers)) {
       const requests = batch.map((entry) => {
         entry.sentQos = entry.qos;

@@ -10,21 +10,19 @@ import { resolveSettings } from '../../../src/streams/subscription-settings';
 import { filterLevels, parseFilter } from '../../../src/streams/topic-filter';
 import { TopicTrie } from '../../../src/streams/topic-trie';
 
-/** Identifier groups over a trie, with `add(filter)` doing what the filter table does for a new entry. */
+/** Identifier groups over a trie, with `add(filter)` doing what the registry does for a new filter. */
 function table() {
   const trie = new TopicTrie<Route>();
   const routes = new Map<string, Route>();
   const groups = new IdentifierGroups(new SubscriptionIds(() => [], 100), trie);
+  // As the filter table does: the entry and its route first, its identifier at its first SUBSCRIBE.
   const add = (filter: string): number => {
     const parsed = parseFilter(filter);
-    const entry = new FilterEntry(
-      parsed.brokerFilter,
-      resolveSettings(parsed, undefined, 0),
-      groups.take(parsed),
-    );
+    const entry = new FilterEntry(parsed.brokerFilter, resolveSettings(parsed, undefined, 0));
     const route = new Route(parsed, entry);
     trie.add(filterLevels(parsed), route);
     routes.set(filter, route);
+    entry.id = groups.take(parsed);
     return entry.id;
   };
   const remove = (filter: string): void => {

@@ -7,7 +7,7 @@
  * broker without them) routing is by topic alone, and a shared + plain pair is warned about.
  */
 import { settle } from './fake-port';
-import { collect, payloads, setup } from './registry-harness';
+import { collect, createRegistry, payloads, setup } from './registry-harness';
 
 const V5 = { protocolVersion: 5 } as const;
 
@@ -223,6 +223,20 @@ describe('with subscription identifiers (MQTT 5)', () => {
     expect(payloads(wildcard.values)).toEqual(['for a/+', 'merged']);
     expect(payloads(shared.values)).toEqual(['for the group']);
     expect(payloads(other.values)).toEqual(['for x']);
+  });
+
+  it('gives filters observed before the first CONNACK their identifiers when their SUBSCRIBEs leave', async () => {
+    const { port, registry } = createRegistry();
+    for (const filter of ['a', 'a/+', 'b', 'a/#']) collect(registry.observe(filter));
+    await settle();
+    expect(port.subscribes).toEqual([]);
+    await registry.onConnected(port.open(false, V5));
+    await settle();
+    expect(port.subscribedFilters()).toEqual([['a', 'b'], ['a/+'], ['a/#']]);
+    const ids = identifiers(port);
+    expect(ids['b']).toBe(ids['a']);
+    expect(new Set(Object.values(ids)).size).toBe(3);
+    expect(Object.values(ids).every((id) => Number.isInteger(id) && (id as number) >= 1)).toBe(true);
   });
 
   it('restores exact filters packed after a reconnect without session, each with the identifier it had', async () => {

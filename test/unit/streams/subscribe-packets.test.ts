@@ -7,8 +7,11 @@ import { subscribePackets } from '../../../src/streams/subscribe-packets';
 import { resolveSettings } from '../../../src/streams/subscription-settings';
 import { parseFilter } from '../../../src/streams/topic-filter';
 
-const entry = (filter: string, id: number) =>
-  new FilterEntry(filter, resolveSettings(parseFilter(filter), undefined, 0), id);
+const entry = (filter: string, id: number) => {
+  const made = new FilterEntry(filter, resolveSettings(parseFilter(filter), undefined, 0));
+  made.id = id;
+  return made;
+};
 const filters = (packets: FilterEntry[][]) => packets.map((packet) => packet.map((e) => e.filter));
 
 describe('subscribePackets', () => {
