@@ -208,8 +208,8 @@ export interface MqttConnectorOptions {
   maxRetainedBytes?: number;
   /**
    * Most filters per SUBSCRIBE / UNSUBSCRIBE packet (AWS IoT allows 8). On MQTT 5 with subscription
-   * identifiers a SUBSCRIBE holds only filters sharing one identifier: exact filters share one, wildcard
-   * filters one per group that never matches a topic twice. Default 100.
+   * identifiers a SUBSCRIBE holds only filters sharing one identifier: exact filters share one, and wildcard
+   * filters one per group of filters that never match one topic together. Default 100.
    */
   subscribeBatchSize?: number;
   /**
