@@ -52,7 +52,9 @@ export class FilterTable implements ObserverOwner {
   private warnedSameRoute = false;
 
   constructor(private readonly deps: FilterTableDeps) {
-    const ids = new SubscriptionIds(() => [...this.entries.values()].map((entry) => entry.id), deps.firstId);
+    // The identifiers held: 0 is an entry's before its first SUBSCRIBE with identifiers, and holds none.
+    const held = () => [...this.entries.values()].map((entry) => entry.id).filter((id) => id !== 0);
+    const ids = new SubscriptionIds(held, deps.firstId);
     this.ids = new IdentifierGroups(ids, deps.trie);
   }
 
