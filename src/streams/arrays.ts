@@ -66,3 +66,10 @@ export function slotItems<T>(slot: Slot<T>): readonly T[] {
   if (slot === undefined) return [];
   return isList(slot) ? slot : [slot];
 }
+
+/** `items` cut into consecutive arrays of at most `size` (the packets of a SUBSCRIBE or UNSUBSCRIBE). */
+export function chunks<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let start = 0; start < items.length; start += size) out.push(items.slice(start, start + size));
+  return out;
+}

@@ -3,6 +3,7 @@
  *
  * @internal
  */
+import { chunks } from './arrays.js';
 import type { FilterEntry } from './filter-entry.js';
 
 /**
@@ -35,10 +36,4 @@ export function subscribePackets(
     else packets.push(...chunks(group, size));
   }
   return packets;
-}
-
-function chunks<T>(items: readonly T[], size: number): T[][] {
-  const out: T[][] = [];
-  for (let start = 0; start < items.length; start += size) out.push(items.slice(start, start + size));
-  return out;
 }

@@ -7,6 +7,7 @@
  * @internal
  */
 import type { LogLevel } from '../connector/types.js';
+import { chunks } from './arrays.js';
 import type { MqttPort } from './port.js';
 
 /** What the queue reads of the sync's connection state. */
@@ -79,8 +80,7 @@ export class UnsubscribeQueue {
     const filters = [...this.queue];
     this.queue.clear();
     const epoch = this.context.epoch();
-    for (let start = 0; start < filters.length; start += this.batchSize) {
-      const batch = filters.slice(start, start + this.batchSize);
+    for (const batch of chunks(filters, this.batchSize)) {
       this.context.log('debug', 'UNSUBSCRIBE', { filters: batch.length, first: batch[0] });
       const done = call(() => this.port.unsubscribe(batch)).then(
         () => undefined,

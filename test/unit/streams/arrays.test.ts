@@ -1,4 +1,4 @@
-import { slotWithoutAll } from '../../../src/streams/arrays';
+import { chunks, slotWithoutAll } from '../../../src/streams/arrays';
 
 describe('slotWithoutAll', () => {
   const gone = new Set(['b', 'd']);
@@ -17,5 +17,13 @@ describe('slotWithoutAll', () => {
     expect(list).toEqual(['a', 'b', 'c', 'd']); // copy on write: a dispatch may be iterating it
     expect(slotWithoutAll(['b', 'c'], gone)).toBe('c');
     expect(slotWithoutAll(['b', 'd'], gone)).toBeUndefined();
+  });
+});
+
+describe('chunks', () => {
+  it('cuts a list into consecutive arrays of at most the size', () => {
+    expect(chunks([1, 2, 3, 4, 5], 2)).toEqual([[1, 2], [3, 4], [5]]);
+    expect(chunks([1, 2], 2)).toEqual([[1, 2]]);
+    expect(chunks([], 3)).toEqual([]);
   });
 });
