@@ -9,7 +9,7 @@ import type { FilterEntry } from './filter-entry.js';
 /**
  * The SUBSCRIBE packets for `entries`, at most `size` filters each, each in the order of the entries. With
  * Subscription Identifiers a packet carries one identifier for all of its filters, so a packet holds only
- * entries with the same identifier: the exact filters' common one, or a group's of wildcard filters
+ * entries with the same identifier: the exact filters' shared one, or a group's of wildcard filters
  * (`IdentifierGroups`); a shared filter goes alone.
  *
  * @example

@@ -1,7 +1,6 @@
 /**
  * MQTT 5 Subscription Identifiers for the connector's filters: one per live filter, never one that a
- * live filter still holds, even after the counter wrapped around — except the {@link SubscriptionIds.common}
- * one, which every filter that can never match a topic together with another holder of it may share.
+ * live filter still holds, even after the counter wrapped around.
  *
  * @internal
  */
@@ -20,14 +19,11 @@ export const MAX_SUBSCRIPTION_ID = 268_435_455;
  * const ids = new SubscriptionIds(() => [...entries.values()].map((entry) => entry.id));
  * const id = ids.take(); // for a new filter's SUBSCRIBE
  * ids.release(id); // the filter was removed
- * const exact = ids.common(); // the same for every exact filter; release() keeps it
  * ```
  */
 export class SubscriptionIds {
   /** Held identifiers, from the first wrap-around on (before it, nothing needs tracking). */
   private held: Set<number> | undefined;
-  /** The identifier {@link SubscriptionIds.common} hands out, once taken. */
-  private commonId: number | undefined;
 
   /**
    * @param liveIds - the identifiers held by live filters; asked once, at the first wrap-around.
@@ -48,10 +44,7 @@ export class SubscriptionIds {
   take(): number {
     if (this.next > this.max) {
       this.next = 1;
-      if (this.held === undefined) {
-        this.held = new Set(this.liveIds());
-        if (this.commonId !== undefined) this.held.add(this.commonId);
-      }
+      this.held ??= new Set(this.liveIds());
     }
     const held = this.held;
     if (held === undefined) return this.next++;
@@ -61,19 +54,8 @@ export class SubscriptionIds {
     return this.next++;
   }
 
-  /**
-   * One identifier for many filters, taken at the first call and never released. A PUBLISH goes to the
-   * live filters whose identifiers it carries and that match its topic, so filters that share an
-   * identifier must never match one topic together (exact filters: each matches only itself). Sharing one
-   * lets their SUBSCRIBEs carry many filters each, since an identifier belongs to a whole packet.
-   */
-  common(): number {
-    this.commonId ??= this.take();
-    return this.commonId;
-  }
-
-  /** The filter holding `id` was removed: `id` may be handed out again (unless it is the common one). */
+  /** The filter holding `id` was removed: `id` may be handed out again. */
   release(id: number): void {
-    if (id !== this.commonId) this.held?.delete(id);
+    this.held?.delete(id);
   }
 }

@@ -1,5 +1,5 @@
 /**
- * How new broker filters get their MQTT 5 Subscription Identifiers: exact filters the common one, shared
+ * How new broker filters get their MQTT 5 Subscription Identifiers: exact filters one between them, shared
  * filters their own, wildcard filters the first group holding none they overlap — bounded in the trie
  * nodes read and the groups tried, falling back to a group of their own.
  */
@@ -11,10 +11,11 @@ import { filterLevels, parseFilter } from '../../../src/streams/topic-filter';
 import { TopicTrie } from '../../../src/streams/topic-trie';
 
 /** Identifier groups over a trie, with `add(filter)` doing what the registry does for a new filter. */
-function table() {
+function table(first = 100, max?: number) {
   const trie = new TopicTrie<Route>();
   const routes = new Map<string, Route>();
-  const groups = new IdentifierGroups(new SubscriptionIds(() => [], 100), trie);
+  const liveIds = () => [...routes.values()].map((route) => route.entry.id).filter((id) => id !== 0);
+  const groups = new IdentifierGroups(new SubscriptionIds(liveIds, first, max), trie);
   // As the filter table does: the entry and its route first, its identifier at its first SUBSCRIBE.
   const add = (filter: string): number => {
     const parsed = parseFilter(filter);
@@ -35,12 +36,32 @@ function table() {
 }
 
 describe('IdentifierGroups', () => {
-  it('gives exact filters the common identifier and shared filters their own', () => {
+  it('gives exact filters one identifier between them and shared filters their own', () => {
     const { add } = table();
     const common = add('a/b');
     expect([add('c'), add('a/b/c'), add('/')]).toEqual([common, common, common]);
     const shared = [add('$share/g/a/b'), add('$share/h/a/b'), add('$queue/a/b'), add('$share/g/x/+')];
     expect(new Set([common, ...shared]).size).toBe(5);
+  });
+
+  it('keeps the exact filters’ identifier while one of them is live, and frees it with the last', () => {
+    const { add, remove } = table();
+    const exact = add('a');
+    expect(add('b')).toBe(exact);
+    remove('a');
+    expect(add('c')).toBe(exact);
+    remove('b');
+    remove('c');
+    expect(add('d')).not.toBe(exact);
+  });
+
+  it('skips shared identifiers that live filters hold after the counter wrapped', () => {
+    const { add, remove } = table(1, 3);
+    expect([add('a'), add('x/+'), add('y/+')]).toEqual([1, 2, 2]);
+    expect(add('$share/g/z')).toBe(3);
+    remove('$share/g/z');
+    expect(add('$share/g/w')).toBe(3); // wrapped: 1 and 2 are held by the groups' filters
+    expect(() => add('$share/g/v')).toThrow(RangeError);
   });
 
   it('puts a wildcard filter in the first group holding none it overlaps', () => {
@@ -67,7 +88,7 @@ describe('IdentifierGroups', () => {
   it('starts a group of its own when the overlap search reads too many trie nodes', () => {
     const { add } = table();
     const group = add('z/+');
-    for (let i = 0; i < 600; i++) add(`x/${i}/y`); // exact: the common identifier
+    for (let i = 0; i < 600; i++) add(`x/${i}/y`); // exact: one identifier between them
     expect(add('y/#')).toBe(group); // reads little
     expect(add('x/#')).not.toBe(group); // would read over 600 nodes: not searched
   });

@@ -1,6 +1,5 @@
 /**
- * Subscription Identifiers: unique among live filters, across the wrap-around of the counter, apart from
- * the common one that exact filters share.
+ * Subscription Identifiers: unique among live filters, across the wrap-around of the counter.
  */
 import { MAX_SUBSCRIPTION_ID, SubscriptionIds } from '../../../src/streams/subscription-ids';
 
@@ -41,34 +40,5 @@ describe('SubscriptionIds', () => {
     ids.release(1);
     expect(ids.take()).toBe(1);
     expect(liveIds).toHaveBeenCalledTimes(1);
-  });
-
-  it('hands out one common identifier, never releases it and skips it after the wrap', () => {
-    const live = new Set<number>();
-    const ids = new SubscriptionIds(() => live, 4, 6);
-    const common = ids.common();
-    expect(common).toBe(4);
-    expect(ids.common()).toBe(4);
-    live.add(ids.take()); // 5
-    ids.release(common); // an exact filter left: the others still hold it
-    live.add(ids.take()); // 6
-    // Wrapped while no live filter holds the common identifier: it is still skipped.
-    expect([ids.take(), ids.take(), ids.take()]).toEqual([1, 2, 3]);
-    expect(() => ids.take()).toThrow(RangeError);
-    ids.release(common);
-    expect(() => ids.take()).toThrow(RangeError);
-    ids.release(5);
-    expect(ids.take()).toBe(5);
-    expect(ids.common()).toBe(4);
-  });
-
-  it('takes the common identifier after the wrap from the free ones', () => {
-    const ids = new SubscriptionIds(() => [2], 3, 3);
-    expect(ids.take()).toBe(3);
-    expect(ids.common()).toBe(1); // wrapped: 2 and 3 are held
-    ids.release(1);
-    ids.release(3);
-    expect(ids.take()).toBe(3);
-    expect(() => ids.take()).toThrow(RangeError);
   });
 });
