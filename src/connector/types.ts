@@ -75,7 +75,10 @@ export interface MessageProperties {
   correlationData?: Uint8Array;
   /** Application key/value pairs. */
   userProperties?: Record<string, string | string[]>;
-  /** Subscription identifiers that matched (incoming only). */
+  /**
+   * Subscription identifiers that matched (incoming only). The connector chooses them; filters that never
+   * match one topic together share one, so an identifier does not name a single filter.
+   */
   subscriptionIdentifier?: number | number[];
   /** Topic alias (managed by MQTT.js; rarely set by hand). */
   topicAlias?: number;
