@@ -1,9 +1,13 @@
 /**
  * What a run cost this process: CPU time (user + system, from process.cpuUsage) and time in garbage
  * collection (from 'gc' performance entries whose start falls inside the run). Per message, these explain
- * a throughput gap better than the rate itself on a shared machine: they do not count waiting.
+ * a throughput gap better than the rate itself on a shared machine: they do not count waiting. Given the
+ * broker's process id, also the broker's CPU time over the same span: a broker busy all of it is what
+ * bounds both sides of a comparison, whatever the clients cost.
  */
+import { readFileSync } from 'node:fs';
 import { PerformanceObserver, performance } from 'node:perf_hooks';
+import { fixed, median } from './stats.js';
 import { settle } from './timing.js';
 
 interface GcEntry {
@@ -28,21 +32,77 @@ function observe(): void {
 export interface RunCost {
   readonly cpuUs: number;
   readonly gcUs: number;
+  /** Wall-clock time between start and stop. */
+  readonly wallUs: number;
+  /** The broker's CPU time (all its threads) over the run; undefined without its pid or off Linux. */
+  readonly brokerCpuUs?: number;
 }
 
-/** Starts measuring; `stop()` (call right when the run ends) resolves with the cost. */
-export function measureCost(): { stop(): Promise<RunCost> } {
+// /proc/<pid>/stat counts in USER_HZ ticks, which Linux fixes at 100 per second for user space: 10 ms, so
+// about 1% of a 1-second run.
+const US_PER_TICK = 10_000;
+
+/**
+ * CPU time (user + system, all threads) that process `pid` has used so far, in µs, read from
+ * /proc/<pid>/stat; undefined without a pid, off Linux or once the process is gone.
+ */
+export function processCpuUs(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The command name (field 2) may hold spaces and parentheses: count fields after its last ')'.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // utime and stime are fields 14 and 15 of the line, so 12th and 13th after the name.
+    const ticks = Number(fields[11]) + Number(fields[12]);
+    return Number.isFinite(ticks) ? ticks * US_PER_TICK : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Starts measuring (the broker's CPU too, given `brokerPid`); `stop()` (call right when the run ends)
+ * resolves with the cost.
+ */
+export function measureCost(brokerPid?: number): { stop(): Promise<RunCost> } {
   observe();
+  const brokerBefore = processCpuUs(brokerPid);
   const cpu = process.cpuUsage();
   const start = performance.now();
   return {
     async stop() {
       const used = process.cpuUsage(cpu);
       const end = performance.now();
+      const brokerAfter = processCpuUs(brokerPid);
       await settle(); // let the observer hear the last collections
       let gc = 0;
       for (const entry of entries) if (entry.start >= start && entry.start <= end) gc += entry.duration;
-      return { cpuUs: used.user + used.system, gcUs: gc * 1000 };
+      const brokerCpuUs =
+        brokerBefore !== undefined && brokerAfter !== undefined ? brokerAfter - brokerBefore : undefined;
+      return {
+        cpuUs: used.user + used.system,
+        gcUs: gc * 1000,
+        wallUs: (end - start) * 1000,
+        ...(brokerCpuUs !== undefined ? { brokerCpuUs } : {}),
+      };
     },
   };
+}
+
+/**
+ * The broker's CPU per message (µs) and the share of the run it was busy (0–1, above 1 if it used more
+ * than one core), or undefined when the run did not measure the broker.
+ */
+export function brokerLoad(
+  cost: RunCost,
+  messages: number,
+): { perMessage: number; busy: number } | undefined {
+  if (cost.brokerCpuUs === undefined || messages <= 0 || cost.wallUs <= 0) return undefined;
+  return { perMessage: cost.brokerCpuUs / messages, busy: cost.brokerCpuUs / cost.wallUs };
+}
+
+/** A table cell for the broker's load over a row's runs: "11.2 (98%)", or "–" when none measured it. */
+export function brokerLoadText(perMessage: readonly number[], busy: readonly number[]): string {
+  if (perMessage.length === 0) return '–';
+  return `${fixed(median(perMessage), 1)} (${Math.round(median(busy) * 100)}%)`;
 }

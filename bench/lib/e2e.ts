@@ -5,7 +5,7 @@
 import type { MqttClient } from 'mqtt';
 import type { QoS } from '../../src/connector/types.js';
 import type { BenchBroker } from './brokers.js';
-import { measureCost, type RunCost } from './cost.js';
+import { brokerLoad, measureCost, type RunCost } from './cost.js';
 import { errorText } from './output.js';
 import { type BenchConnector, type ConnectorClass, publishWindowed, startConnector } from './connector.js';
 import { connectRaw, endRaw, windowWithin } from './raw.js';
@@ -26,6 +26,9 @@ export interface E2eResult {
   /** This process's CPU and GC time per unique message received (µs): both clients run here. */
   readonly cpuPerMessage?: number;
   readonly gcPerMessage?: number;
+  /** The broker's CPU per unique message received (µs) and its busy share of the run (0–1), if measured. */
+  readonly brokerCpuPerMessage?: number;
+  readonly brokerBusy?: number;
 }
 
 /** Counts arrivals by sequence number. */
@@ -125,9 +128,11 @@ function result(
   error?: string,
 ): E2eResult {
   const elapsed = (rx.lastAt > 0 ? rx.lastAt : performance.now()) - start;
+  const load = brokerLoad(cost, rx.unique);
   return {
     cpuPerMessage: cost.cpuUs / Math.max(1, rx.unique),
     gcPerMessage: cost.gcUs / Math.max(1, rx.unique),
+    ...(load !== undefined ? { brokerCpuPerMessage: load.perMessage, brokerBusy: load.busy } : {}),
     rate: rx.unique > 0 ? (rx.unique / elapsed) * 1000 : 0,
     unique: rx.unique,
     lost: rx.n - rx.unique,
@@ -288,7 +293,7 @@ export async function e2eRun(
     }
     teardown = sides.setup?.(pubConnector, sub.connector);
     let publishError: string | undefined;
-    const meter = measureCost();
+    const meter = measureCost(broker.pid());
     const start = performance.now();
     const published = publish().catch((error: unknown) => {
       publishError = error instanceof Error ? error.message : String(error);

@@ -6,6 +6,7 @@
  */
 import type { QoS } from '../../src/connector/types.js';
 import { scenarioBroker } from '../lib/brokers.js';
+import { brokerLoadText } from '../lib/cost.js';
 import {
   connectorE2e,
   type E2eResult,
@@ -128,6 +129,10 @@ runScenario('2-e2e', 'End-to-end throughput (publisher → broker → subscriber
             : times(medianRate(variant) / medianRate(bestRaw)),
           `${fixed(spread(list.map((r) => r.cpuPerMessage ?? Number.NaN)).median, 1)} / ` +
             fixed(spread(list.map((r) => r.gcPerMessage ?? Number.NaN)).median, 1),
+          brokerLoadText(
+            list.flatMap((r) => (r.brokerCpuPerMessage !== undefined ? [r.brokerCpuPerMessage] : [])),
+            list.flatMap((r) => (r.brokerBusy !== undefined ? [r.brokerBusy] : [])),
+          ),
           [...new Set(list.map((r) => r.outcome))].join(', ') +
             (errors.length > 0 ? `; ${errors.join('; ')}` : ''),
         ]);
@@ -182,7 +187,9 @@ runScenario('2-e2e', 'End-to-end throughput (publisher → broker → subscriber
       `connector publisher keeping at most W promises outstanding, as the raw publisher keeps W callbacks, or a ` +
       `raw client on one end). ` +
       `"CPU / GC" = this process's CPU time and garbage-collection time per message received (publisher and ` +
-      `subscriber both run in it). All sockets TCP_NODELAY; aedes with stock limits, mosquitto with max_inflight_messages 0 and max_queued_messages 0.`,
+      `subscriber both run in it). "broker CPU" = the broker process's CPU time over the run (from /proc, in ` +
+      `10 ms ticks) per message received, and in brackets the share of the run it was busy: near 100% the broker ` +
+      `bounds the row. All sockets TCP_NODELAY; aedes with stock limits, mosquitto with max_inflight_messages 0 and max_queued_messages 0.`,
     columns: [
       'broker',
       'QoS',
@@ -193,6 +200,7 @@ runScenario('2-e2e', 'End-to-end throughput (publisher → broker → subscriber
       'duplicates / reordered',
       '× best raw',
       'CPU / GC µs per msg (median)',
+      'broker CPU µs per msg (busy), median',
       'outcomes',
     ],
     rows,

@@ -19,7 +19,7 @@ import { connectRaw, endRaw, type RawPattern, rawPublishRun } from '../lib/raw.j
 import { runScenario } from '../lib/scenario.js';
 import { fixed, int, repsMeeting, spread, spreadText, times } from '../lib/stats.js';
 import { rotate } from '../lib/timing.js';
-import { measureCost, type RunCost } from '../lib/cost.js';
+import { brokerLoad, brokerLoadText, measureCost, type RunCost } from '../lib/cost.js';
 import { watchDrainListeners } from '../lib/drain-watch.js';
 import { WarningWatch } from '../lib/warnings.js';
 
@@ -44,9 +44,9 @@ interface Timed {
   readonly cost: RunCost;
 }
 
-/** Times `body` and measures its CPU and GC cost. */
-async function timed(body: () => Promise<number>): Promise<Timed> {
-  const meter = measureCost();
+/** Times `body` and measures its CPU and GC cost, and the broker's CPU when given its pid. */
+async function timed(body: () => Promise<number>, brokerPid?: number): Promise<Timed> {
+  const meter = measureCost(brokerPid);
   const elapsed = await body();
   return { elapsed, cost: await meter.stop() };
 }
@@ -58,6 +58,9 @@ interface VariantResult {
   /** Client CPU and GC time per message (µs), per run. */
   readonly cpu: number[];
   readonly gc: number[];
+  /** The broker's CPU per message (µs) and its busy share of the run (0–1), per run that measured it. */
+  readonly brokerCpu: number[];
+  readonly brokerBusy: number[];
   /** Most 'drain' listeners seen on one socket during a run. */
   maxDrain: number;
 }
@@ -87,7 +90,10 @@ function rawVariant(
     async run(n) {
       const client = await connectRaw(broker.url, { noDelay: true });
       try {
-        return await timed(() => rawPublishRun(client, TOPIC, n, qos, payload, pattern, timeoutMs));
+        return await timed(
+          () => rawPublishRun(client, TOPIC, n, qos, payload, pattern, timeoutMs),
+          broker.pid(),
+        );
       } finally {
         await endRaw(client);
       }
@@ -121,7 +127,10 @@ function connectorVariant(
     async run(n) {
       const bench = await startConnector(broker.url);
       try {
-        return await timed(() => publishRun(bench.connector, TOPIC, n, qos, payload, timeoutMs));
+        return await timed(
+          () => publishRun(bench.connector, TOPIC, n, qos, payload, timeoutMs),
+          broker.pid(),
+        );
       } finally {
         drops.count += bench.drops();
         await bench.close();
@@ -145,8 +154,9 @@ function connectorWindowedVariant(
     async run(n) {
       const bench = await startConnector(broker.url);
       try {
-        return await timed(() =>
-          connectorWindowedRun(bench.connector, TOPIC, n, qos, payload, window, timeoutMs),
+        return await timed(
+          () => connectorWindowedRun(bench.connector, TOPIC, n, qos, payload, window, timeoutMs),
+          broker.pid(),
         );
       } finally {
         await bench.close();
@@ -251,7 +261,10 @@ runScenario('1-publish', 'Publish throughput (throttleInterval 0)', async (ctx) 
             : []),
         ];
         const results = new Map<string, VariantResult>(
-          variants.map((v) => [v.name, { rates: [], failures: [], cpu: [], gc: [], maxDrain: 0 }]),
+          variants.map((v) => [
+            v.name,
+            { rates: [], failures: [], cpu: [], gc: [], brokerCpu: [], brokerBusy: [], maxDrain: 0 },
+          ]),
         );
         // Warm-up run per variant (n/5), discarded.
         for (const variant of variants) {
@@ -270,6 +283,11 @@ runScenario('1-publish', 'Publish throughput (throttleInterval 0)', async (ctx) 
               result.rates.push((n / elapsed) * 1000);
               result.cpu.push(cost.cpuUs / n);
               result.gc.push(cost.gcUs / n);
+              const load = brokerLoad(cost, n);
+              if (load !== undefined) {
+                result.brokerCpu.push(load.perMessage);
+                result.brokerBusy.push(load.busy);
+              }
             } catch (error) {
               result.failures.push(error instanceof Error ? error.message : String(error));
             } finally {
@@ -309,6 +327,7 @@ runScenario('1-publish', 'Publish throughput (throttleInterval 0)', async (ctx) 
               ? '–'
               : times(s.median / medianOf(best)),
             `${fixed(spread(result.cpu).median, 1)} / ${fixed(spread(result.gc).median, 1)}`,
+            brokerLoadText(result.brokerCpu, result.brokerBusy),
             int(result.maxDrain),
             notes.join('; '),
           ]);
@@ -394,7 +413,10 @@ runScenario('1-publish', 'Publish throughput (throttleInterval 0)', async (ctx) 
       `client socket (sampled every 2 ms through Node's active handles; MQTT.js adds one per QoS 0 publish that finds ` +
       `the socket buffer full, baseline F1). "client CPU / GC" = this process's user + system CPU time and its ` +
       `time in garbage collection during the run, per message (both clients of the comparison run in this ` +
-      `process; the broker is another). Rows marked "diagnosis" (smallest payload only) show where the ` +
+      `process; the broker is another). "broker CPU" = the broker process's CPU time (all its threads, from ` +
+      `/proc, in 10 ms ticks) over the same span, per message, and in brackets the share of the run it was busy: ` +
+      `near 100% (one core; aedes' GC threads can add a little) the broker bounds the row, whatever the client ` +
+      `costs. Rows marked "diagnosis" (smallest payload only) show where the ` +
       `connector's time goes: the same connector with at most W promises outstanding (the caller's flow control ` +
       `instead of the pipeline's queue), and the publish pipeline alone over a fake port (no MQTT.js, no ` +
       `socket: its CPU per message is the layer's own cost); at QoS 0 (every payload) raw MQTT.js's window ` +
@@ -412,6 +434,7 @@ runScenario('1-publish', 'Publish throughput (throttleInterval 0)', async (ctx) 
       'msgs/s (min / **median** / max)',
       '× best raw',
       'client CPU / GC µs per msg (median)',
+      'broker CPU µs per msg (busy), median',
       "max 'drain' listeners",
       'notes',
     ],

@@ -1,0 +1,71 @@
+/**
+ * The bench's reading of a broker's CPU (bench/lib/cost.ts): another process's CPU time from /proc, and the
+ * per-message cost and busy share a throughput row shows, so a row bounded by its broker can be told from
+ * one bounded by the client.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { brokerLoad, brokerLoadText, processCpuUs } from '../../../bench/lib/cost.js';
+
+/** A child that spins on the CPU until killed: a stand-in for a busy broker. */
+function spinningChild(): ChildProcess {
+  return spawn(process.execPath, ['-e', 'for (;;) {}'], { stdio: 'ignore' });
+}
+
+describe('processCpuUs', () => {
+  // /proc is Linux's, as is every machine the bench and CI run on.
+  it('reads the CPU time another process has used, and it grows while it runs', async () => {
+    const child = spinningChild();
+    try {
+      await once(child, 'spawn');
+      const first = processCpuUs(child.pid);
+      expect(first).toBeGreaterThanOrEqual(0);
+      // Poll (bounded, at most 5 s) until a tick more is counted: a spinning process gains one every 10 ms
+      // of CPU.
+      let later = first;
+      for (let i = 0; i < 1_000 && later === first; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        later = processCpuUs(child.pid);
+      }
+      expect(later).toBeGreaterThan(first as number);
+      expect(((later as number) - (first as number)) % 10_000).toBe(0);
+    } finally {
+      child.kill('SIGKILL');
+      await once(child, 'exit');
+    }
+  });
+
+  it('is undefined without a pid, and for a process that is gone', async () => {
+    expect(processCpuUs(undefined)).toBeUndefined();
+    const child = spinningChild();
+    await once(child, 'spawn');
+    const pid = child.pid as number;
+    child.kill('SIGKILL');
+    await once(child, 'exit');
+    expect(processCpuUs(pid)).toBeUndefined();
+  });
+});
+
+describe('brokerLoad', () => {
+  it('divides the broker CPU by the messages and by the wall-clock span', () => {
+    expect(brokerLoad({ cpuUs: 5, gcUs: 0, wallUs: 2_000_000, brokerCpuUs: 1_500_000 }, 100_000)).toEqual({
+      perMessage: 15,
+      busy: 0.75,
+    });
+  });
+
+  it('is undefined when the broker was not measured, or nothing arrived', () => {
+    expect(brokerLoad({ cpuUs: 5, gcUs: 0, wallUs: 1_000 }, 10)).toBeUndefined();
+    expect(brokerLoad({ cpuUs: 5, gcUs: 0, wallUs: 1_000, brokerCpuUs: 500 }, 0)).toBeUndefined();
+  });
+});
+
+describe('brokerLoadText', () => {
+  it('shows the medians of per-message CPU and busy share', () => {
+    expect(brokerLoadText([11.04, 9, 30], [0.98, 0.5, 1.02])).toBe('11.0 (98%)');
+  });
+
+  it('is a dash when no run measured the broker', () => {
+    expect(brokerLoadText([], [])).toBe('–');
+  });
+});
