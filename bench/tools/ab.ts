@@ -14,14 +14,15 @@
  * identical copy as B: 7% longer round trips in bench/tools/latency-split.ts), so `--this` loads A the
  * same way from a copy of its own, and neither side has the advantage.
  *
- * Prints msgs/s (min / median / max) and this process's CPU µs per message for each.
+ * Prints msgs/s (min / median / max), this process's CPU µs per message and the broker's (with the share of
+ * the run it was busy, connect and close included: near 100% the broker bounds the comparison) for each.
  */
 import type { QoS } from '../../src/connector/types.js';
 import { MqttConnector } from '../../src/index.js';
 import { Args } from '../lib/args.js';
 import { startBroker } from '../lib/brokers.js';
 import { connectorPublishRun, loadConnector, startConnector } from '../lib/connector.js';
-import { measureCost } from '../lib/cost.js';
+import { brokerLoad, brokerLoadText, measureCost } from '../lib/cost.js';
 import { e2eRun, payloads } from '../lib/e2e.js';
 import { connectRaw, endRaw, rawPublishRun } from '../lib/raw.js';
 import { fixed, int, spread, spreadText } from '../lib/stats.js';
@@ -124,20 +125,28 @@ async function main(): Promise<void> {
       ];
       const rates = new Map<string, number[]>(variants.map(([name]) => [name, []]));
       const cpu = new Map<string, number[]>(variants.map(([name]) => [name, []]));
+      const brokerCpu = new Map<string, number[]>(variants.map(([name]) => [name, []]));
+      const brokerBusy = new Map<string, number[]>(variants.map(([name]) => [name, []]));
       for (const [, run] of variants) await run(n / 5);
       for (let rep = 0; rep < reps; rep++) {
         for (const [name, run] of rotate(variants, rep)) {
-          const meter = measureCost();
+          const meter = measureCost(broker.pid());
           const elapsed = await run(n);
           const cost = await meter.stop();
           rates.get(name)?.push((n / elapsed) * 1000);
           cpu.get(name)?.push(cost.cpuUs / n);
+          const load = brokerLoad(cost, n);
+          if (load !== undefined) {
+            brokerCpu.get(name)?.push(load.perMessage);
+            brokerBusy.get(name)?.push(load.busy);
+          }
         }
       }
       for (const [name] of variants) {
         console.log(
           `${kind}${protocolVersion === 5 ? ' MQTT 5' : ''} QoS ${qos} ${size} B  ${name.padEnd(40)} ${spreadText(spread(rates.get(name) ?? []), int)} msgs/s, ` +
-            `CPU ${fixed(spread(cpu.get(name) ?? []).median, 2)} µs/msg`,
+            `CPU ${fixed(spread(cpu.get(name) ?? []).median, 2)} µs/msg, broker µs/msg (busy) ` +
+            brokerLoadText(brokerCpu.get(name) ?? [], brokerBusy.get(name) ?? []),
         );
       }
     }
