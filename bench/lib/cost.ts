@@ -106,3 +106,13 @@ export function brokerLoadText(perMessage: readonly number[], busy: readonly num
   if (perMessage.length === 0) return '–';
   return `${fixed(median(perMessage), 1)} (${Math.round(median(busy) * 100)}%)`;
 }
+
+/**
+ * What a target line adds about the broker: "; broker busy 95% / 99%" (the measured side's median share, then
+ * the reference's), or nothing when either side's runs did not measure it.
+ */
+export function brokerBusyNote(ours: readonly number[], reference: readonly number[]): string {
+  if (ours.length === 0 || reference.length === 0) return '';
+  const percent = (busy: readonly number[]) => `${Math.round(median(busy) * 100)}%`;
+  return `; broker busy ${percent(ours)} / ${percent(reference)}`;
+}

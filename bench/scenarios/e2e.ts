@@ -6,7 +6,7 @@
  */
 import type { QoS } from '../../src/connector/types.js';
 import { scenarioBroker } from '../lib/brokers.js';
-import { brokerLoadText } from '../lib/cost.js';
+import { brokerBusyNote, brokerLoadText } from '../lib/cost.js';
 import {
   connectorE2e,
   type E2eResult,
@@ -112,6 +112,10 @@ runScenario('2-e2e', 'End-to-end throughput (publisher → broker → subscriber
           undefined,
         );
       const ours = variants.find((v) => v.kind === 'connector') as Variant;
+      const busyOf = (v: Variant) =>
+        (results.get(v.name) ?? []).flatMap((r) => (r.brokerBusy !== undefined ? [r.brokerBusy] : []));
+      const busyNote = (measured: Variant, reference: Variant) =>
+        brokerBusyNote(busyOf(measured), busyOf(reference));
       for (const variant of variants) {
         const list = results.get(variant.name) ?? [];
         const lost = spread(list.map((r) => r.lost));
@@ -131,7 +135,7 @@ runScenario('2-e2e', 'End-to-end throughput (publisher → broker → subscriber
             fixed(spread(list.map((r) => r.gcPerMessage ?? Number.NaN)).median, 1),
           brokerLoadText(
             list.flatMap((r) => (r.brokerCpuPerMessage !== undefined ? [r.brokerCpuPerMessage] : [])),
-            list.flatMap((r) => (r.brokerBusy !== undefined ? [r.brokerBusy] : [])),
+            busyOf(variant),
           ),
           [...new Set(list.map((r) => r.outcome))].join(', ') +
             (errors.length > 0 ? `; ${errors.join('; ')}` : ''),
@@ -150,7 +154,8 @@ runScenario('2-e2e', 'End-to-end throughput (publisher → broker → subscriber
         measured:
           bestRaw === undefined
             ? 'no loss-free raw run'
-            : `${int(oursRate)} vs ${int(medianRate(bestRaw))} msgs/s (${bestRaw.name}) = ${times(oursRate / medianRate(bestRaw))}`,
+            : `${int(oursRate)} vs ${int(medianRate(bestRaw))} msgs/s (${bestRaw.name}) = ` +
+              `${times(oursRate / medianRate(bestRaw))}${busyNote(ours, bestRaw)}`,
         met: bestRaw === undefined ? null : oursRate / medianRate(bestRaw) >= 0.9,
         reps:
           bestRaw === undefined

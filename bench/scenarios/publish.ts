@@ -19,7 +19,7 @@ import { connectRaw, endRaw, type RawPattern, rawPublishRun } from '../lib/raw.j
 import { runScenario } from '../lib/scenario.js';
 import { fixed, int, repsMeeting, spread, spreadText, times } from '../lib/stats.js';
 import { rotate } from '../lib/timing.js';
-import { brokerLoad, brokerLoadText, measureCost, type RunCost } from '../lib/cost.js';
+import { brokerBusyNote, brokerLoad, brokerLoadText, measureCost, type RunCost } from '../lib/cost.js';
 import { watchDrainListeners } from '../lib/drain-watch.js';
 import { WarningWatch } from '../lib/warnings.js';
 
@@ -340,6 +340,11 @@ runScenario('1-publish', 'Publish throughput (throttleInterval 0)', async (ctx) 
           const oursMedian = medianOf(measured);
           const oursFailed = (results.get(measured.name)?.failures.length ?? 0) > 0;
           const drops = measured.drops?.count ?? 0;
+          const busyAgainst = (reference: Variant) =>
+            brokerBusyNote(
+              results.get(measured.name)?.brokerBusy ?? [],
+              results.get(reference.name)?.brokerBusy ?? [],
+            );
           // Reps of `measured` against the same reps of `reference` with the ratio at least `floor`.
           const repsAtLeast = (reference: Variant, floor: number) => {
             const ref = results.get(reference.name);
@@ -356,7 +361,9 @@ runScenario('1-publish', 'Publish throughput (throttleInterval 0)', async (ctx) 
             ctx.out.target({
               target: 'publish QoS 0 ≥ 0.8× the windowed raw pattern',
               where,
-              measured: `${int(oursMedian)} vs ${int(medianOf(windowed))} msgs/s = ${times(oursMedian / medianOf(windowed))}`,
+              measured:
+                `${int(oursMedian)} vs ${int(medianOf(windowed))} msgs/s = ${times(oursMedian / medianOf(windowed))}` +
+                busyAgainst(windowed),
               met: !oursFailed && oursMedian / medianOf(windowed) >= 0.8,
               reps: repsAtLeast(windowed, 0.8),
             });
@@ -374,7 +381,8 @@ runScenario('1-publish', 'Publish throughput (throttleInterval 0)', async (ctx) 
               measured:
                 best === undefined
                   ? 'no raw pattern finished'
-                  : `${int(oursMedian)} vs ${int(medianOf(best))} msgs/s (${best.name}) = ${times(oursMedian / medianOf(best))}`,
+                  : `${int(oursMedian)} vs ${int(medianOf(best))} msgs/s (${best.name}) = ` +
+                    `${times(oursMedian / medianOf(best))}${busyAgainst(best)}`,
               met: best === undefined ? null : !oursFailed && oursMedian / medianOf(best) >= 0.9,
               reps: best === undefined ? undefined : repsAtLeast(best, 0.9),
             });

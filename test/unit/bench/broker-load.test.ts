@@ -5,7 +5,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { brokerLoad, brokerLoadText, processCpuUs } from '../../../bench/lib/cost.js';
+import { brokerBusyNote, brokerLoad, brokerLoadText, processCpuUs } from '../../../bench/lib/cost.js';
 
 /** A child that spins on the CPU until killed: a stand-in for a busy broker. */
 function spinningChild(): ChildProcess {
@@ -67,5 +67,16 @@ describe('brokerLoadText', () => {
 
   it('is a dash when no run measured the broker', () => {
     expect(brokerLoadText([], [])).toBe('–');
+  });
+});
+
+describe('brokerBusyNote', () => {
+  it("adds the measured side's and the reference's median busy share", () => {
+    expect(brokerBusyNote([0.9, 0.99, 0.95], [0.97, 0.99])).toBe('; broker busy 95% / 98%');
+  });
+
+  it('adds nothing when either side did not measure the broker', () => {
+    expect(brokerBusyNote([], [0.5])).toBe('');
+    expect(brokerBusyNote([0.5], [])).toBe('');
   });
 });
