@@ -5,6 +5,7 @@
 import { lastValueFrom, Observable, count } from 'rxjs';
 import { MqttConnector, publishTo } from '../../src/index.js';
 import type { MqttConnectorOptions, QoS } from '../../src/connector/types.js';
+import type { Args } from './args.js';
 import { clientId } from './raw.js';
 import { withTimeout } from './timing.js';
 
@@ -24,6 +25,20 @@ export type ConnectorClass = new (options: MqttConnectorOptions) => MqttConnecto
 export async function loadConnector(dir: string): Promise<ConnectorClass> {
   const module = (await import(`${dir.replace(/\/$/, '')}/index.ts`)) as { MqttConnector: ConnectorClass };
   return module.MqttConnector;
+}
+
+/**
+ * The two sides of an A/B, named for its output: A is this checkout's connector, or the one of the tree
+ * given as `--this` (loaded the same way as B, so neither has the advantage); B is `--other`'s (required).
+ */
+export async function abSides(args: Args): Promise<readonly (readonly [string, ConnectorClass])[]> {
+  const other = args.optionalString('other');
+  if (other === undefined) throw new Error('--other=<path to another src/ directory> is required');
+  const self = args.optionalString('this');
+  return [
+    [`A (${self ?? 'this checkout'})`, self === undefined ? MqttConnector : await loadConnector(self)],
+    [`B (${other})`, await loadConnector(other)],
+  ];
 }
 
 /** Creates and connects a connector to `url`; rejects if it is not connected within 10 s. */

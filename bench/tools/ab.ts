@@ -18,10 +18,9 @@
  * the run it was busy, connect and close included: near 100% the broker bounds the comparison) for each.
  */
 import type { QoS } from '../../src/connector/types.js';
-import { MqttConnector } from '../../src/index.js';
 import { Args } from '../lib/args.js';
 import { startBroker } from '../lib/brokers.js';
-import { connectorPublishRun, loadConnector, startConnector } from '../lib/connector.js';
+import { abSides, connectorPublishRun, startConnector } from '../lib/connector.js';
 import { brokerLoad, brokerLoadText, measureCost } from '../lib/cost.js';
 import { e2eRun, payloads } from '../lib/e2e.js';
 import { connectRaw, endRaw, rawPublishRun } from '../lib/raw.js';
@@ -30,11 +29,7 @@ import { rotate } from '../lib/timing.js';
 
 async function main(): Promise<void> {
   const args = new Args();
-  const other = args.optionalString('other');
-  if (other === undefined) throw new Error('--other=<path to another src/ directory> is required');
-  const OtherConnector = await loadConnector(other);
-  const self = args.optionalString('this');
-  const ThisConnector = self === undefined ? MqttConnector : await loadConnector(self);
+  const sides = await abSides(args);
   const kind = args.string('broker', 'mosquitto') as 'aedes' | 'mosquitto';
   const path = args.string('path', 'publish');
   const limits = { idleMs: 1_500, capMs: 60_000 };
@@ -89,12 +84,7 @@ async function main(): Promise<void> {
             }
           },
         ],
-        ...(
-          [
-            [`A (${self ?? 'this checkout'})`, ThisConnector],
-            [`B (${other})`, OtherConnector],
-          ] as const
-        ).map(([name, Connector]): [string, (count: number) => Promise<number>] => [
+        ...sides.map(([name, Connector]): [string, (count: number) => Promise<number>] => [
           name,
           async (count) => {
             if (path === 'e2e') {

@@ -15,10 +15,9 @@
  * each side.
  */
 import { filter, firstValueFrom } from 'rxjs';
-import { MqttConnector } from '../../src/index.js';
 import { Args } from '../lib/args.js';
 import { type BenchBroker, startBroker } from '../lib/brokers.js';
-import { type ConnectorClass, loadConnector, startConnector } from '../lib/connector.js';
+import { abSides, type ConnectorClass, startConnector } from '../lib/connector.js';
 import { measureCost } from '../lib/cost.js';
 import { clientId, connectRaw, endRaw } from '../lib/raw.js';
 import { fixed, int, spread, spreadText } from '../lib/stats.js';
@@ -89,13 +88,7 @@ async function run(
 
 async function main(): Promise<void> {
   const args = new Args();
-  const other = args.optionalString('other');
-  if (other === undefined) throw new Error('--other=<path to another src/ directory> is required');
-  const self = args.optionalString('this');
-  const sides: [string, ConnectorClass][] = [
-    [`A (${self ?? 'this checkout'})`, self === undefined ? MqttConnector : await loadConnector(self)],
-    [`B (${other})`, await loadConnector(other)],
-  ];
+  const sides = await abSides(args);
   const protocolVersion = args.number('protocol', 5) as 4 | 5;
   if (protocolVersion !== 4 && protocolVersion !== 5) throw new Error('--protocol must be 4 or 5');
   const phase = args.string('phase', 'subscribe');
