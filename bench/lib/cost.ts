@@ -104,7 +104,12 @@ export function brokerLoad(
 /** A table cell for the broker's load over a row's runs: "11.2 (98%)", or "–" when none measured it. */
 export function brokerLoadText(perMessage: readonly number[], busy: readonly number[]): string {
   if (perMessage.length === 0) return '–';
-  return `${fixed(median(perMessage), 1)} (${Math.round(median(busy) * 100)}%)`;
+  return `${fixed(median(perMessage), 1)} (${busyPercent(busy)})`;
+}
+
+/** The median busy share of runs as a whole percentage: "98%". */
+function busyPercent(busy: readonly number[]): string {
+  return `${Math.round(median(busy) * 100)}%`;
 }
 
 /**
@@ -113,6 +118,5 @@ export function brokerLoadText(perMessage: readonly number[], busy: readonly num
  */
 export function brokerBusyNote(ours: readonly number[], reference: readonly number[]): string {
   if (ours.length === 0 || reference.length === 0) return '';
-  const percent = (busy: readonly number[]) => `${Math.round(median(busy) * 100)}%`;
-  return `; broker busy ${percent(ours)} / ${percent(reference)}`;
+  return `; broker busy ${busyPercent(ours)} / ${busyPercent(reference)}`;
 }
