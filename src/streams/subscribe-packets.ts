@@ -31,9 +31,6 @@ export function subscribePackets(
     else group.push(entry);
   }
   const packets: FilterEntry[][] = [];
-  for (const group of byId.values()) {
-    if (group.length <= size) packets.push(group);
-    else packets.push(...chunks(group, size));
-  }
+  for (const group of byId.values()) packets.push(...chunks(group, size));
   return packets;
 }
