@@ -9,21 +9,28 @@
  *   npx tsx bench/tools/ab.ts --other=/tmp/proto/src --text        (the connectors publish a string, UTF-8 encoded)
  *   npx tsx bench/tools/ab.ts --other=/tmp/proto/src --protocol=5  (every client on MQTT 5; mosquitto)
  *   npx tsx bench/tools/ab.ts --this=/tmp/base/src --other=/tmp/proto/src   (A loaded from a copy too)
+ *   npx tsx bench/tools/ab.ts --other=/tmp/proto/src --raw=fire   (raw fires all at once: scenario 1's QoS 1/2 reference)
+ *   npx tsx bench/tools/ab.ts --other=/tmp/proto/src --alloc=10   (and what each side allocates, top 10 sites)
  *
  * A tree loaded through `--other` runs a little slower than the one this checkout's code imports (an
  * identical copy as B: 7% longer round trips in bench/tools/latency-split.ts), so `--this` loads A the
  * same way from a copy of its own, and neither side has the advantage.
  *
- * Prints msgs/s (min / median / max), this process's CPU µs per message and the broker's (with the share of
- * the run it was busy, connect and close included: near 100% the broker bounds the comparison) for each.
+ * Prints msgs/s (min / median / max), this process's CPU µs per message, the part of it spent in garbage
+ * collection (and in scavenges, which cost more the more survives them), and the broker's CPU per message
+ * (with the share of the run it was busy, connect and close included: near 100% the broker bounds the
+ * comparison) for each. `--alloc` adds, after the timed reps, one run per side under V8's sampling heap
+ * profiler: the bytes of JavaScript heap it allocated per message, and with `--alloc=N` its N largest
+ * allocation sites. Bytes hardly change with the machine's speed, unlike time.
  */
 import type { QoS } from '../../src/connector/types.js';
 import { Args } from '../lib/args.js';
 import { startBroker } from '../lib/brokers.js';
 import { abSides, connectorPublishRun, startConnector } from '../lib/connector.js';
+import { sampleAllocations } from '../lib/allocation.js';
 import { brokerLoad, brokerLoadText, measureCost } from '../lib/cost.js';
 import { e2eRun, payloads } from '../lib/e2e.js';
-import { connectRaw, endRaw, rawPublishRun } from '../lib/raw.js';
+import { connectRaw, endRaw, type RawPattern, rawPublishRun } from '../lib/raw.js';
 import { fixed, int, spread, spreadText } from '../lib/stats.js';
 import { rotate } from '../lib/timing.js';
 
@@ -51,13 +58,24 @@ async function main(): Promise<void> {
   const text = args.has('text');
   if (text && path === 'e2e') throw new Error('--text is for --path=publish');
   const connectorPayload = text ? 'x'.repeat(size) : payload;
+  // --raw=fire: raw publishes all messages in one loop, as scenario 1's QoS 1/2 reference does.
+  const rawKind = args.string('raw', 'window');
+  if (rawKind !== 'window' && rawKind !== 'fire') throw new Error('--raw must be window or fire');
+  if (rawKind === 'fire' && path === 'e2e') throw new Error('--raw=fire is for --path=publish');
+  // --alloc: one sampled run per side after the timed ones; --alloc=N also lists its N largest sites.
+  const allocSites = args.has('alloc') ? args.number('alloc', 0) : undefined;
   try {
     for (const qos of args.numbers('qos', [0, 1, 2]) as QoS[]) {
       const n = qos === 2 ? 20_000 : 50_000;
       const window = maxInFlight ?? (qos === 2 ? 20 : 100);
+      const rawPattern: RawPattern = rawKind === 'fire' ? { kind: 'fire' } : { kind: 'window', window };
+      const rawName =
+        rawKind === 'fire'
+          ? 'raw, all fired'
+          : `raw, window ${window}${protocolVersion === 5 && qos > 0 ? ' within the Receive Maximum' : ''}`;
       const variants: [string, (count: number) => Promise<number>][] = [
         [
-          `raw, window ${window}${protocolVersion === 5 && qos > 0 ? ' within the Receive Maximum' : ''}`,
+          rawName,
           async (count) => {
             if (path === 'e2e') {
               const result = await e2eRun(broker, 'bench/ab/e2e', qos, payloads(count, size), limits, {
@@ -70,15 +88,7 @@ async function main(): Promise<void> {
             }
             const client = await connectRaw(broker.url, { noDelay: true, mqtt: { protocolVersion } });
             try {
-              return await rawPublishRun(
-                client,
-                'bench/ab',
-                count,
-                qos,
-                payload,
-                { kind: 'window', window },
-                60_000,
-              );
+              return await rawPublishRun(client, 'bench/ab', count, qos, payload, rawPattern, 60_000);
             } finally {
               await endRaw(client);
             }
@@ -115,6 +125,8 @@ async function main(): Promise<void> {
       ];
       const rates = new Map<string, number[]>(variants.map(([name]) => [name, []]));
       const cpu = new Map<string, number[]>(variants.map(([name]) => [name, []]));
+      const gc = new Map<string, number[]>(variants.map(([name]) => [name, []]));
+      const scavenge = new Map<string, number[]>(variants.map(([name]) => [name, []]));
       const brokerCpu = new Map<string, number[]>(variants.map(([name]) => [name, []]));
       const brokerBusy = new Map<string, number[]>(variants.map(([name]) => [name, []]));
       for (const [, run] of variants) await run(n / 5);
@@ -125,6 +137,8 @@ async function main(): Promise<void> {
           const cost = await meter.stop();
           rates.get(name)?.push((n / elapsed) * 1000);
           cpu.get(name)?.push(cost.cpuUs / n);
+          gc.get(name)?.push(cost.gcUs / n);
+          scavenge.get(name)?.push(cost.scavengeUs / n);
           const load = brokerLoad(cost, n);
           if (load !== undefined) {
             brokerCpu.get(name)?.push(load.perMessage);
@@ -135,9 +149,20 @@ async function main(): Promise<void> {
       for (const [name] of variants) {
         console.log(
           `${kind}${protocolVersion === 5 ? ' MQTT 5' : ''} QoS ${qos} ${size} B  ${name.padEnd(40)} ${spreadText(spread(rates.get(name) ?? []), int)} msgs/s, ` +
-            `CPU ${fixed(spread(cpu.get(name) ?? []).median, 2)} µs/msg, broker µs/msg (busy) ` +
+            `CPU ${fixed(spread(cpu.get(name) ?? []).median, 2)} µs/msg, ` +
+            `GC ${fixed(spread(gc.get(name) ?? []).median, 2)} (scavenges ${fixed(spread(scavenge.get(name) ?? []).median, 2)}), ` +
+            `broker µs/msg (busy) ` +
             brokerLoadText(brokerCpu.get(name) ?? [], brokerBusy.get(name) ?? []),
         );
+      }
+      if (allocSites !== undefined) {
+        for (const [name, run] of variants) {
+          const { allocations } = await sampleAllocations(() => run(n));
+          console.log(`  ${name}: ${int(allocations.bytes / n)} B allocated per message`);
+          for (const { site, bytes } of allocations.sites.slice(0, allocSites)) {
+            console.log(`    ${int(bytes / n).padStart(6)} B  ${site}`);
+          }
+        }
       }
     }
   } finally {

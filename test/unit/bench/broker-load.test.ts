@@ -48,15 +48,19 @@ describe('processCpuUs', () => {
 
 describe('brokerLoad', () => {
   it('divides the broker CPU by the messages and by the wall-clock span', () => {
-    expect(brokerLoad({ cpuUs: 5, gcUs: 0, wallUs: 2_000_000, brokerCpuUs: 1_500_000 }, 100_000)).toEqual({
+    expect(
+      brokerLoad({ cpuUs: 5, gcUs: 0, scavengeUs: 0, wallUs: 2_000_000, brokerCpuUs: 1_500_000 }, 100_000),
+    ).toEqual({
       perMessage: 15,
       busy: 0.75,
     });
   });
 
   it('is undefined when the broker was not measured, or nothing arrived', () => {
-    expect(brokerLoad({ cpuUs: 5, gcUs: 0, wallUs: 1_000 }, 10)).toBeUndefined();
-    expect(brokerLoad({ cpuUs: 5, gcUs: 0, wallUs: 1_000, brokerCpuUs: 500 }, 0)).toBeUndefined();
+    expect(brokerLoad({ cpuUs: 5, gcUs: 0, scavengeUs: 0, wallUs: 1_000 }, 10)).toBeUndefined();
+    expect(
+      brokerLoad({ cpuUs: 5, gcUs: 0, scavengeUs: 0, wallUs: 1_000, brokerCpuUs: 500 }, 0),
+    ).toBeUndefined();
   });
 });
 
