@@ -19,6 +19,7 @@ import { configureMqttLog } from './mqtt-debug-log.js';
 import { mqttJsBuffer } from './mqtt-payload.js';
 import { writeBatchesWhole } from './packet-frames.js';
 import { toIncomingPublish } from './packets.js';
+import { spaceKeepaliveRestarts } from './keepalive-restarts.js';
 import { guardAgainstPoisonMessages } from './poison-guard.js';
 import { batchWritesPerRead } from './read-batched-writes.js';
 import { createPublishSender } from './publish-sender.js';
@@ -72,6 +73,7 @@ export function createMqttClient(options: ResolvedOptions, logger: Logger): Mqtt
 
   guardAgainstPoisonMessages(client, { limit: 3, windowMs: 2000, now: () => Date.now() });
   batchWritesPerRead(client);
+  spaceKeepaliveRestarts(client);
 
   const connack$ = new Subject<ConnAck>();
   const connectionLost$ = new Subject<void>();

@@ -233,7 +233,10 @@ export interface MqttConnectorOptions {
   clean?: boolean;
   /** MQTT 5 session expiry in seconds (0 = ends with the connection). */
   sessionExpiryInterval?: number;
-  /** Keepalive in seconds (default 60; 0 disables). */
+  /**
+   * Keepalive in seconds (default 60; 0 disables): a PINGREQ goes once nothing was heard from the broker
+   * for that long. A stream of acknowledgements restarts the count at most every 100 ms.
+   */
   keepalive?: number;
   /** How long to wait for CONNACK, in ms. Default 10000. */
   connectTimeout?: number;
