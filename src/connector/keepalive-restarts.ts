@@ -29,6 +29,8 @@ export const RESTART_SPACING_MS = 100;
  * in milliseconds; the wall clock by default).
  */
 export function spaceKeepaliveRestarts(client: MqttClient, now: () => number = Date.now): void {
+  // An MQTT.js without it (another version than the one the connector pins) keeps its own behaviour.
+  if (typeof client.reschedulePing !== 'function') return;
   const restart = client.reschedulePing.bind(client);
   let restartedAt = Number.NEGATIVE_INFINITY;
   client.reschedulePing = (force = false): void => {

@@ -77,4 +77,10 @@ describe('spaceKeepaliveRestarts', () => {
     client.heard(true);
     expect(client.restarts).toEqual([true]);
   });
+
+  it('leaves a client without reschedulePing (another MQTT.js) as it is', () => {
+    const client = { options: { reschedulePings: true } };
+    expect(() => spaceKeepaliveRestarts(client as unknown as MqttClient)).not.toThrow();
+    expect(client).toEqual({ options: { reschedulePings: true } });
+  });
 });
