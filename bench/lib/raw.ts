@@ -104,7 +104,9 @@ export type RawPattern =
    * `window`, plus a promise per message made before the first publish and resolved by its callback,
    * all awaited: the least any API that hands out a promise per message adds to raw MQTT.js.
    */
-  | { readonly kind: 'promised-window'; readonly window: number };
+  | { readonly kind: 'promised-window'; readonly window: number }
+  /** `fire`, plus a promise per message as in `promised-window`, all awaited. */
+  | { readonly kind: 'promised-fire' };
 
 /** `n` promises made at once and settled one by one, in order (callbacks of one client come in order). */
 function promisePerMessage(n: number): { all: Promise<unknown>; settle(index: number): void } {
@@ -148,7 +150,11 @@ export async function rawPublishRun(
   const closed = whenClosed(client);
   const start = performance.now();
   try {
-    const promised = pattern.kind === 'promised-window' ? promisePerMessage(n) : undefined;
+    const promised =
+      pattern.kind === 'promised-window' || pattern.kind === 'promised-fire'
+        ? promisePerMessage(n)
+        : undefined;
+    const fired = pattern.kind === 'fire' || pattern.kind === 'promised-fire';
     const all = new Promise<void>((resolve, reject) => {
       let sent = 0;
       let done = 0;
@@ -157,9 +163,9 @@ export async function rawPublishRun(
         promised?.settle(done);
         done++;
         if (done === n) resolve();
-        else if (pattern.kind !== 'fire') next();
+        else if (!fired) next();
       };
-      const limit = pattern.kind === 'fire' ? n : windowWithin(client, qos, pattern.window);
+      const limit = fired ? n : windowWithin(client, qos, pattern.window);
       const next = () => {
         while (sent < n && sent - done < limit) {
           sent++;

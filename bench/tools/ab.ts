@@ -10,6 +10,7 @@
  *   npx tsx bench/tools/ab.ts --other=/tmp/proto/src --protocol=5  (every client on MQTT 5; mosquitto)
  *   npx tsx bench/tools/ab.ts --this=/tmp/base/src --other=/tmp/proto/src   (A loaded from a copy too)
  *   npx tsx bench/tools/ab.ts --other=/tmp/proto/src --raw=fire   (raw fires all at once: scenario 1's QoS 1/2 reference)
+ *   npx tsx bench/tools/ab.ts --other=/tmp/proto/src --raw=promised-fire   (and makes a promise per message, all awaited)
  *   npx tsx bench/tools/ab.ts --other=/tmp/proto/src --alloc=10   (and what each side allocates, top 10 sites)
  *
  * A tree loaded through `--other` runs a little slower than the one this checkout's code imports (an
@@ -58,21 +59,26 @@ async function main(): Promise<void> {
   const text = args.has('text');
   if (text && path === 'e2e') throw new Error('--text is for --path=publish');
   const connectorPayload = text ? 'x'.repeat(size) : payload;
-  // --raw=fire: raw publishes all messages in one loop, as scenario 1's QoS 1/2 reference does.
+  // --raw=fire: raw publishes all messages in one loop, as scenario 1's QoS 1/2 reference does;
+  // --raw=promised-fire also makes a promise per message and awaits them all, as awaited publish() calls do.
   const rawKind = args.string('raw', 'window');
-  if (rawKind !== 'window' && rawKind !== 'fire') throw new Error('--raw must be window or fire');
-  if (rawKind === 'fire' && path === 'e2e') throw new Error('--raw=fire is for --path=publish');
+  if (rawKind !== 'window' && rawKind !== 'fire' && rawKind !== 'promised-fire') {
+    throw new Error('--raw must be window, fire or promised-fire');
+  }
+  if (rawKind !== 'window' && path === 'e2e') throw new Error(`--raw=${rawKind} is for --path=publish`);
   // --alloc: one sampled run per side after the timed ones; --alloc=N also lists its N largest sites.
   const allocSites = args.has('alloc') ? args.number('alloc', 0) : undefined;
   try {
     for (const qos of args.numbers('qos', [0, 1, 2]) as QoS[]) {
       const n = qos === 2 ? 20_000 : 50_000;
       const window = maxInFlight ?? (qos === 2 ? 20 : 100);
-      const rawPattern: RawPattern = rawKind === 'fire' ? { kind: 'fire' } : { kind: 'window', window };
+      const rawPattern: RawPattern = rawKind === 'window' ? { kind: 'window', window } : { kind: rawKind };
       const rawName =
         rawKind === 'fire'
           ? 'raw, all fired'
-          : `raw, window ${window}${protocolVersion === 5 && qos > 0 ? ' within the Receive Maximum' : ''}`;
+          : rawKind === 'promised-fire'
+            ? 'raw, all fired, a promise each, all awaited'
+            : `raw, window ${window}${protocolVersion === 5 && qos > 0 ? ' within the Receive Maximum' : ''}`;
       const variants: [string, (count: number) => Promise<number>][] = [
         [
           rawName,
