@@ -27,6 +27,12 @@ export interface CorkableStream {
   readonly writableCorked?: number;
 }
 
+/** How much a Node Writable has buffered, and how much it takes before `write` says to wait. */
+export interface BufferedStream {
+  readonly writableLength: number;
+  readonly writableHighWaterMark: number;
+}
+
 /**
  * Hands what the corked `stream` gathered to the socket in one `writev`, and corks it again as deeply as
  * it was: a Writable writes only once every cork is undone, and MQTT.js (one per packet, until the next
@@ -59,6 +65,17 @@ export class CorkHold {
     this.held = stream;
     stream.cork();
     return true;
+  }
+
+  /**
+   * Holds `stream` for a write of `bytes`, as {@link CorkHold.hold} does. When it was held already and the
+   * write would take what gathered to the stream's high-water mark, first hands that to the socket
+   * ({@link flushCorked}): a long run of writes keeps the socket busy, and the buffer never fills for want
+   * of a flush.
+   */
+  holdForWrite(stream: CorkableStream & BufferedStream, bytes: number): void {
+    if (!this.hold(stream) && stream.writableLength + bytes >= stream.writableHighWaterMark)
+      flushCorked(stream);
   }
 
   private readonly release = (): void => {

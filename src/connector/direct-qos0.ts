@@ -24,19 +24,17 @@
  * @internal
  */
 import type { MqttClient } from 'mqtt';
-import { type CorkableStream, CorkHold, flushCorked, nodeNextTick } from './cork.js';
+import { type BufferedStream, type CorkableStream, CorkHold, nodeNextTick } from './cork.js';
 import { encodeQos0Publish, type FrameBuffer } from './publish-frame.js';
 import type { MessageProperties } from './types.js';
 
 /** The part of MQTT.js's socket stream (a Node Writable) the writer touches. */
-interface SocketStream extends CorkableStream {
+interface SocketStream extends CorkableStream, BufferedStream {
   write(chunk: Uint8Array): boolean;
   once(event: 'drain', listener: () => void): unknown;
   off(event: 'drain', listener: () => void): unknown;
   readonly writable?: boolean;
   readonly destroyed?: boolean;
-  readonly writableLength: number;
-  readonly writableHighWaterMark: number;
 }
 
 /** What {@link DirectQos0Writer.write} did. */
@@ -135,9 +133,7 @@ export function createDirectQos0Writer<Done>(
       const frame = encodeQos0Publish(buffer, topic, payload, retain, protocolVersion, properties);
       if (frame === undefined) return DirectWrite.NotWritten;
       // A run's first write corks the socket (should it have changed within a run, the old one is let go).
-      if (!run.hold(stream) && stream.writableLength + frame.byteLength >= stream.writableHighWaterMark) {
-        flushCorked(stream); // hands the gathered writes to the socket in one writev
-      }
+      run.holdForWrite(stream, frame.byteLength);
       if (stream.write(frame)) return DirectWrite.Finished;
       unfinished.push(done);
       if (drainStream !== stream) {

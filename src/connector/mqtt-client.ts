@@ -24,6 +24,7 @@ import { guardAgainstPoisonMessages } from './poison-guard.js';
 import { batchWritesPerRead } from './read-batched-writes.js';
 import { createPublishSender } from './publish-sender.js';
 import { SessionStores } from './session-stores.js';
+import { writePublishesWhole } from './whole-publish-writes.js';
 
 /** How long a graceful end may wait for outstanding acknowledgements before the socket is closed. */
 const GRACEFUL_END_TIMEOUT_MS = 2000;
@@ -62,7 +63,9 @@ export function createMqttClient(options: ResolvedOptions, logger: Logger): Mqtt
   const mqttJsLogs = configureMqttLog(client);
   const internals = client as unknown as MqttClientInternals;
   const stores = new SessionStores(options.clean);
-  const sender = createPublishSender(client, mqttJsLogs ? undefined : mqttJsBuffer());
+  const buffer = mqttJsLogs ? undefined : mqttJsBuffer();
+  const sender = createPublishSender(client, buffer);
+  writePublishesWhole(client, buffer);
 
   // With reconnectPeriod 0 and clean sessions, MQTT.js fails the callbacks of in-flight QoS 1/2 publishes
   // on a forced clean-up (keepalive or CONNACK timeout) although the packets stay in its store and are

@@ -1,17 +1,33 @@
 /**
- * A QoS 0 PUBLISH packet encoded as one chunk (MQTT 3.1.1 §3.3, MQTT 5 §3.3), for the connector's own
- * QoS 0 writes (see `direct-qos0.ts`). The packet's layout and limits are the publish pipeline's
- * (`streams/packet-size.ts`, `streams/topic-name.ts`).
+ * A PUBLISH packet encoded as one chunk (MQTT 3.1.1 §3.3, MQTT 5 §3.3): for the connector's own QoS 0
+ * writes (`direct-qos0.ts`) and for the QoS 1/2 packets MQTT.js writes (`whole-publish-writes.ts`). The
+ * packet's layout and limits are the publish pipeline's (`streams/packet-size.ts`, `streams/topic-name.ts`).
  *
  * @internal
  */
-import type { MessageProperties } from './types.js';
+import type { MessageProperties, QoS } from './types.js';
 import { MAX_REMAINING_LENGTH, packetSize, remainingLengthWith } from '../streams/packet-size.js';
 import { MAX_UTF8_STRING_BYTES } from '../streams/topic-name.js';
 
-/** PUBLISH, QoS 0, DUP 0: the fixed header's first byte without its RETAIN bit (MQTT 3.1.1 §3.3.1). */
-const PUBLISH_QOS0 = 0x30;
+/** PUBLISH: the fixed header's first byte without its flags (MQTT 3.1.1 §3.3.1). */
+const PUBLISH = 0x30;
+const DUP = 0x08;
 const RETAIN = 0x01;
+/** The largest Packet Identifier (MQTT 3.1.1 §2.3.1: two bytes, never 0). */
+const MAX_PACKET_ID = 0xffff;
+
+/** The fixed header's flags and the Packet Identifier of a PUBLISH. */
+export interface PublishFlags {
+  readonly qos: QoS;
+  readonly retain: boolean;
+  /** DUP: a QoS 1/2 message sent again. */
+  readonly dup: boolean;
+  /** The Packet Identifier, 1–65,535; ignored at QoS 0, which has none. */
+  readonly messageId: number;
+}
+
+const QOS0_FLAGS: PublishFlags = { qos: 0, retain: false, dup: false, messageId: 0 };
+const QOS0_RETAINED: PublishFlags = { qos: 0, retain: true, dup: false, messageId: 0 };
 
 /** MQTT 5 property identifiers (MQTT 5 §2.2.2.2) of the properties a frame can carry. */
 const PAYLOAD_FORMAT_INDICATOR = 0x01;
@@ -25,15 +41,7 @@ export interface FrameBuffer {
 
 /**
  * Encodes a QoS 0 PUBLISH of `payload` to `topic`: the same bytes mqtt-packet writes for it in five or
- * more chunks, as one. On MQTT 5 (`protocolVersion` 5) the variable header ends with the property list:
- * empty, or the Payload Format Indicator and Content Type of `properties` (the two the connector sets
- * from the payload itself: text, JSON, an encoder's content type), in their key order, as mqtt-packet
- * writes them.
- *
- * Returns `undefined` when the frame cannot carry the packet, which the caller then leaves to MQTT.js:
- * any other property (or properties before MQTT 5). A topic name or content type longer than 65,535 bytes
- * or a packet over the largest Remaining Length, which `publish()` refuses before anything is sent, also
- * give `undefined` rather than a frame with a wrong length in it.
+ * more chunks, as one ({@link encodePublish}).
  */
 export function encodeQos0Publish(
   buffer: FrameBuffer,
@@ -43,15 +51,53 @@ export function encodeQos0Publish(
   protocolVersion: number,
   properties?: MessageProperties,
 ): Buffer | undefined {
+  return encodePublish(
+    buffer,
+    retain ? QOS0_RETAINED : QOS0_FLAGS,
+    topic,
+    payload,
+    protocolVersion,
+    properties,
+  );
+}
+
+/**
+ * Encodes a PUBLISH of `payload` to `topic` with `flags`: the same bytes mqtt-packet writes for it in five
+ * or more chunks, as one. On MQTT 5 (`protocolVersion` 5) the variable header ends with the property
+ * list: empty, or the Payload Format Indicator and Content Type of `properties` (the two the connector
+ * sets from the payload itself: text, JSON, an encoder's content type), in their key order, as mqtt-packet
+ * writes them.
+ *
+ * Returns `undefined` when the frame cannot carry the packet, which the caller then leaves to MQTT.js:
+ * any other property (or properties before MQTT 5), or a QoS 1/2 Packet Identifier outside 1–65,535. A
+ * topic name or content type longer than 65,535 bytes or a packet over the largest Remaining Length, which
+ * `publish()` refuses before anything is sent, also give `undefined` rather than a frame with a wrong
+ * length in it.
+ */
+export function encodePublish(
+  buffer: FrameBuffer,
+  flags: PublishFlags,
+  topic: string,
+  payload: Uint8Array,
+  protocolVersion: number,
+  properties?: MessageProperties,
+): Buffer | undefined {
+  const { qos, messageId } = flags;
+  if (qos > 0 && !(Number.isInteger(messageId) && messageId >= 1 && messageId <= MAX_PACKET_ID))
+    return undefined;
   const propertyBytes = propertyListLength(buffer, properties, protocolVersion);
   if (propertyBytes === null) return undefined;
   const topicBytes = buffer.byteLength(topic, 'utf8');
-  const remaining = remainingLengthWith(topicBytes, payload.byteLength, 0, propertyBytes);
+  const remaining = remainingLengthWith(topicBytes, payload.byteLength, qos, propertyBytes);
   if (remaining > MAX_REMAINING_LENGTH) return undefined;
   const frame = buffer.allocUnsafe(packetSize(remaining));
-  frame[0] = retain ? PUBLISH_QOS0 | RETAIN : PUBLISH_QOS0;
+  frame[0] = PUBLISH | (flags.dup ? DUP : 0) | (qos << 1) | (flags.retain ? RETAIN : 0);
   let offset = writeVarByteInt(frame, 1, remaining);
   offset = writeUtf8(frame, offset, topic, topicBytes);
+  if (qos > 0 && offset >= 0) {
+    frame[offset++] = messageId >>> 8;
+    frame[offset++] = messageId & 0xff;
+  }
   if (propertyBytes !== undefined && offset >= 0) {
     offset = writeVarByteInt(frame, offset, propertyBytes);
     offset = writeProperties(buffer, frame, offset, properties);

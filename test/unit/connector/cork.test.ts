@@ -35,6 +35,24 @@ describe('CorkHold', () => {
     expect(hold.hold(stream)).toBe(true); // held again after the release
   });
 
+  it('holds for a write, and first hands the gathered writes over when it would reach the high-water mark', () => {
+    const { stream, batches } = recordingWritable(8);
+    const releases: (() => void)[] = [];
+    const hold = new CorkHold((release) => releases.push(release));
+    hold.holdForWrite(stream, 4);
+    stream.write('abcd');
+    hold.holdForWrite(stream, 3); // 4 + 3 bytes: still under 8
+    stream.write('efg');
+    expect(batches).toEqual([]);
+    hold.holdForWrite(stream, 1); // 7 + 1: the gathered writes go first
+    expect(batches).toEqual([['abcd', 'efg']]);
+    expect(stream.writableCorked).toBe(1);
+    stream.write('h');
+    releases[0]?.();
+    expect(batches).toEqual([['abcd', 'efg'], ['h']]);
+    expect(stream.writableCorked).toBe(0);
+  });
+
   it('lets the previous socket go at once when another is held, and releases the new one later', () => {
     const old = recordingWritable();
     const next = recordingWritable();

@@ -1,10 +1,10 @@
 /**
- * encodeQos0Publish: the one-chunk QoS 0 PUBLISH the connector writes itself is byte for byte what
+ * encodeQos0Publish and encodePublish: the one-chunk PUBLISH the connector writes is byte for byte what
  * mqtt-packet (MQTT.js's encoder) writes for the same message, on MQTT 3.1, 3.1.1 and 5, across the
  * Remaining Length's one- to four-byte forms, and it refuses what no packet can hold.
  */
 import { generate, parser, type IPublishPacket } from 'mqtt-packet';
-import { encodeQos0Publish } from '../../../src/connector/publish-frame.js';
+import { encodePublish, encodeQos0Publish } from '../../../src/connector/publish-frame.js';
 import { MAX_REMAINING_LENGTH } from '../../../src/streams/packet-size.js';
 
 /** mqtt-packet's bytes for the same QoS 0 PUBLISH. */
@@ -133,5 +133,80 @@ describe('encodeQos0Publish', () => {
     // A zero-length view that claims a huge size, so the test needs no 256 MiB of memory.
     const huge = { byteLength: MAX_REMAINING_LENGTH - 3 + 1 } as Uint8Array;
     expect(encodeQos0Publish(Buffer, 't', huge, false, 4)).toBeUndefined();
+  });
+});
+
+describe('encodePublish (QoS 1 and 2)', () => {
+  /** mqtt-packet's bytes for the same PUBLISH. */
+  function referenceOf(packet: Omit<IPublishPacket, 'cmd'>, protocolVersion: 3 | 4 | 5): Buffer {
+    return generate({ cmd: 'publish', ...packet }, { protocolVersion });
+  }
+
+  it.each(versions)(
+    'writes the bytes mqtt-packet writes, flags and identifier included, version %i',
+    (version) => {
+      const payloads = [new Uint8Array(0), new TextEncoder().encode('21.5'), new Uint8Array(1000).fill(7)];
+      for (const qos of [1, 2] as const) {
+        for (const dup of [false, true]) {
+          for (const retain of [false, true]) {
+            for (const messageId of [1, 255, 256, 0x1234, 65_535]) {
+              for (const payload of payloads) {
+                const topic = messageId % 2 === 0 ? 'sensors/1/temperature' : 'ünïcødé/主题/🚀';
+                const frame = encodePublish(Buffer, { qos, dup, retain, messageId }, topic, payload, version);
+                const expected = referenceOf(
+                  { topic, payload: Buffer.from(payload), qos, dup, retain, messageId },
+                  version,
+                );
+                expect(frame).toEqual(expected);
+              }
+            }
+          }
+        }
+      }
+    },
+  );
+
+  it('encodes every Remaining Length form at its edges with the identifier counted', () => {
+    const topic = 't/edge';
+    for (const remaining of [127, 128, 16_383, 16_384, 2_097_151, 2_097_152]) {
+      // topic (2 + bytes) + identifier (2) + payload
+      const payload = new Uint8Array(remaining - (2 + topic.length + 2)).fill(remaining & 0xff);
+      const frame = encodePublish(
+        Buffer,
+        { qos: 1, dup: false, retain: false, messageId: 7 },
+        topic,
+        payload,
+        4,
+      );
+      const expected = referenceOf(
+        { topic, payload: Buffer.from(payload), qos: 1, dup: false, retain: false, messageId: 7 },
+        4,
+      );
+      expect([frame?.length, Buffer.compare(frame as Buffer, expected)]).toEqual([expected.length, 0]);
+    }
+  });
+
+  it('writes the MQTT 5 properties the connector sets after the identifier, as mqtt-packet does', () => {
+    const payload = new TextEncoder().encode('{"a":1}');
+    const properties = { payloadFormatIndicator: true, contentType: 'application/json' };
+    const flags = { qos: 2 as const, dup: false, retain: true, messageId: 513 };
+    expect(encodePublish(Buffer, flags, 'p/t', payload, 5, properties)).toEqual(
+      referenceOf({ topic: 'p/t', payload: Buffer.from(payload), ...flags, properties }, 5),
+    );
+    expect(encodePublish(Buffer, flags, 'p/t', payload, 5, { topicAlias: 3 })).toBeUndefined();
+    expect(encodePublish(Buffer, flags, 'p/t', payload, 5, { userProperties: { a: 'b' } })).toBeUndefined();
+  });
+
+  it('refuses a Packet Identifier outside 1–65,535, which no QoS 1/2 PUBLISH may carry', () => {
+    const payload = new Uint8Array([1]);
+    for (const messageId of [0, -1, 65_536, 1.5, Number.NaN]) {
+      expect(
+        encodePublish(Buffer, { qos: 1, dup: false, retain: false, messageId }, 't', payload, 4),
+      ).toBeUndefined();
+    }
+    // QoS 0 has no identifier, so any value is ignored.
+    expect(
+      encodePublish(Buffer, { qos: 0, dup: false, retain: false, messageId: 0 }, 't', payload, 4),
+    ).toEqual(encodeQos0Publish(Buffer, 't', payload, false, 4));
   });
 });
