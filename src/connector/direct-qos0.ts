@@ -24,7 +24,7 @@
  * @internal
  */
 import type { MqttClient } from 'mqtt';
-import { type BufferedStream, type CorkableStream, CorkHold, nodeNextTick } from './cork.js';
+import { type BufferedStream, type CorkableStream, CorkHold, nodeNextTick, openCorkable } from './cork.js';
 import { encodeQos0Publish, type FrameBuffer } from './publish-frame.js';
 import type { MessageProperties } from './types.js';
 
@@ -119,11 +119,7 @@ export function createDirectQos0Writer<Done>(
   function writableStream(): SocketStream | undefined {
     if (!internals.connected || internals.disconnecting || internals._storeProcessing) return undefined;
     if ((internals._storeProcessingQueue?.length ?? 0) > 0) return undefined;
-    const stream = internals.stream;
-    if (!stream || stream.destroyed || stream.writable === false) return undefined;
-    return typeof stream.write === 'function' && typeof stream.cork === 'function'
-      ? (stream as SocketStream)
-      : undefined;
+    return openCorkable<SocketStream>(internals.stream);
   }
 
   return {

@@ -20,7 +20,7 @@
  * @internal
  */
 import type { MqttClient } from 'mqtt';
-import { type BufferedStream, type CorkableStream, CorkHold, nodeNextTick } from './cork.js';
+import { type BufferedStream, type CorkableStream, CorkHold, nodeNextTick, openCorkable } from './cork.js';
 import { encodePublish, type FrameBuffer, type PublishFlags } from './publish-frame.js';
 import type { MessageProperties } from './types.js';
 
@@ -36,7 +36,6 @@ interface OutgoingPacket extends PublishFlags {
 interface SocketStream extends CorkableStream, BufferedStream {
   write(chunk: Uint8Array): boolean;
   once(event: 'drain', listener: () => void): unknown;
-  readonly destroyed?: boolean;
 }
 
 /** MQTT.js 5.16's internals this module replaces or reads. */
@@ -63,9 +62,10 @@ export function writePublishesWhole(client: MqttClient, buffer: FrameBuffer | un
   const run = new CorkHold(nextTick);
 
   internals._writePacket = (packet: OutgoingPacket, callback?: () => void): void => {
-    const stream = socketOf(internals);
-    const frame =
-      stream !== undefined && packet.cmd === 'publish' && packet.qos > 0 ? frameOf(packet) : undefined;
+    // Every packet MQTT.js sends passes here (a subscriber's PUBACKs too): the cheapest test first.
+    const stream =
+      packet.cmd === 'publish' && packet.qos > 0 ? openCorkable<SocketStream>(internals.stream) : undefined;
+    const frame = stream && frameOf(packet);
     if (stream === undefined || frame === undefined) return writePacket.call(client, packet, callback);
     client.emit('packetsend', packet as never);
     run.holdForWrite(stream, frame.byteLength);
@@ -82,16 +82,4 @@ export function writePublishesWhole(client: MqttClient, buffer: FrameBuffer | un
     if (typeof topic !== 'string' || !(payload instanceof Uint8Array)) return undefined;
     return encodePublish(buffer as FrameBuffer, packet, topic, payload, protocolVersion, packet.properties);
   }
-}
-
-/**
- * The client's socket when it is open and can be corked, else `undefined`: MQTT.js then writes, and fails,
- * as it always did.
- */
-function socketOf(internals: ClientInternals): SocketStream | undefined {
-  const stream = internals.stream;
-  if (stream === undefined || stream.destroyed === true) return undefined;
-  return typeof stream.write === 'function' && typeof stream.cork === 'function'
-    ? (stream as SocketStream)
-    : undefined;
 }

@@ -3,7 +3,7 @@
  * `flushCorked` hands over what gathered and keeps every cork level; `CorkHold` holds one socket until one
  * scheduled release; `nodeNextTick` finds Node's `process.nextTick` and nothing else.
  */
-import { CorkHold, flushCorked, nodeNextTick } from '../../../src/connector/cork.js';
+import { CorkHold, flushCorked, nodeNextTick, openCorkable } from '../../../src/connector/cork.js';
 import { recordingWritable } from '../../support/recording-writable';
 
 describe('flushCorked', () => {
@@ -68,6 +68,21 @@ describe('CorkHold', () => {
     releases[0]?.();
     expect(next.batches).toEqual([['new']]);
     expect(next.stream.writableCorked).toBe(0);
+  });
+});
+
+describe('openCorkable', () => {
+  it('is an open Writable, and undefined once it is ended or destroyed, or for something that is not one', () => {
+    const { stream } = recordingWritable();
+    expect(openCorkable(stream)).toBe(stream);
+    const ended = recordingWritable().stream;
+    ended.end();
+    expect(openCorkable(ended)).toBeUndefined();
+    const destroyed = recordingWritable().stream;
+    destroyed.destroy();
+    expect(openCorkable(destroyed)).toBeUndefined();
+    expect(openCorkable(undefined)).toBeUndefined();
+    expect(openCorkable({ write: () => true })).toBeUndefined(); // no cork()
   });
 });
 

@@ -20,6 +20,7 @@ function fakeClient(options: { protocolVersion?: 4 | 5; writeReturns?: boolean; 
   const stream = {
     writableLength: 0,
     writableHighWaterMark: 16_384,
+    writable: true,
     destroyed: false,
     cork: () => void corked++,
     uncork: () => void corked--,
@@ -142,11 +143,14 @@ describe('writePublishesWhole', () => {
 
   it('leaves the write to MQTT.js without an open socket', () => {
     const fake = fakeClient();
+    fake.stream.writable = false; // ended
+    fake.write(publish({ messageId: 41 }));
+    fake.stream.writable = true;
     fake.stream.destroyed = true;
     fake.write(publish());
     fake.client.stream = undefined;
     fake.write(publish({ messageId: 43 }));
-    expect(fake.leftToMqttJs).toHaveLength(2);
+    expect(fake.leftToMqttJs).toHaveLength(3);
     expect(fake.written).toEqual([]);
   });
 
