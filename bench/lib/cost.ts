@@ -125,6 +125,31 @@ export function brokerLoad(
   return { perMessage: cost.brokerCpuUs / messages, busy: cost.brokerCpuUs / cost.wallUs };
 }
 
+/** A variant's readings over its runs, one entry per run (per message where it says µs). */
+export class RunSamples {
+  /** Messages per second. */
+  readonly rates: number[] = [];
+  /** This process's CPU, its GC time and the scavenges' part of that, µs per message. */
+  readonly cpu: number[] = [];
+  readonly gc: number[] = [];
+  readonly scavenge: number[] = [];
+  /** The broker's CPU per message (µs) and busy share (0–1), for the runs that measured it. */
+  readonly brokerCpu: number[] = [];
+  readonly brokerBusy: number[] = [];
+
+  /** Adds a run of `messages` that took `elapsedMs` and cost `cost`. */
+  add(messages: number, elapsedMs: number, cost: RunCost): void {
+    this.rates.push((messages / elapsedMs) * 1000);
+    this.cpu.push(cost.cpuUs / messages);
+    this.gc.push(cost.gcUs / messages);
+    this.scavenge.push(cost.scavengeUs / messages);
+    const load = brokerLoad(cost, messages);
+    if (load === undefined) return;
+    this.brokerCpu.push(load.perMessage);
+    this.brokerBusy.push(load.busy);
+  }
+}
+
 /** A table cell for the broker's load over a row's runs: "11.2 (98%)", or "–" when none measured it. */
 export function brokerLoadText(perMessage: readonly number[], busy: readonly number[]): string {
   if (perMessage.length === 0) return '–';

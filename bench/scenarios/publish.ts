@@ -19,7 +19,7 @@ import { connectRaw, endRaw, type RawPattern, rawPublishRun } from '../lib/raw.j
 import { runScenario } from '../lib/scenario.js';
 import { fixed, int, repsMeeting, spread, spreadText, times } from '../lib/stats.js';
 import { rotate } from '../lib/timing.js';
-import { brokerBusyNote, brokerLoad, brokerLoadText, measureCost, type RunCost } from '../lib/cost.js';
+import { brokerBusyNote, brokerLoadText, measureCost, type RunCost, RunSamples } from '../lib/cost.js';
 import { watchDrainListeners } from '../lib/drain-watch.js';
 import { WarningWatch } from '../lib/warnings.js';
 
@@ -52,17 +52,10 @@ async function timed(body: () => Promise<number>, brokerPid?: number): Promise<T
 }
 
 /** Outcome of one variant over the reps of a row. */
-interface VariantResult {
-  readonly rates: number[];
-  readonly failures: string[];
-  /** Client CPU and GC time per message (µs), per run. */
-  readonly cpu: number[];
-  readonly gc: number[];
-  /** The broker's CPU per message (µs) and its busy share of the run (0–1), per run that measured it. */
-  readonly brokerCpu: number[];
-  readonly brokerBusy: number[];
+class VariantResult extends RunSamples {
+  readonly failures: string[] = [];
   /** Most 'drain' listeners seen on one socket during a run. */
-  maxDrain: number;
+  maxDrain = 0;
 }
 
 const TOPIC = 'bench/pub';
@@ -260,12 +253,7 @@ runScenario('1-publish', 'Publish throughput (throttleInterval 0)', async (ctx) 
               ]
             : []),
         ];
-        const results = new Map<string, VariantResult>(
-          variants.map((v) => [
-            v.name,
-            { rates: [], failures: [], cpu: [], gc: [], brokerCpu: [], brokerBusy: [], maxDrain: 0 },
-          ]),
-        );
+        const results = new Map(variants.map((v) => [v.name, new VariantResult()]));
         // Warm-up run per variant (n/5), discarded.
         for (const variant of variants) {
           warnings.during(`warmup ${variant.name}`);
@@ -280,14 +268,7 @@ runScenario('1-publish', 'Publish throughput (throttleInterval 0)', async (ctx) 
             const drain = watchDrainListeners(broker.port);
             try {
               const { elapsed, cost } = await variant.run(n);
-              result.rates.push((n / elapsed) * 1000);
-              result.cpu.push(cost.cpuUs / n);
-              result.gc.push(cost.gcUs / n);
-              const load = brokerLoad(cost, n);
-              if (load !== undefined) {
-                result.brokerCpu.push(load.perMessage);
-                result.brokerBusy.push(load.busy);
-              }
+              result.add(n, elapsed, cost);
             } catch (error) {
               result.failures.push(error instanceof Error ? error.message : String(error));
             } finally {

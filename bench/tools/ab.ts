@@ -29,7 +29,7 @@ import { Args } from '../lib/args.js';
 import { startBroker } from '../lib/brokers.js';
 import { abSides, connectorPublishRun, startConnector } from '../lib/connector.js';
 import { sampleAllocations } from '../lib/allocation.js';
-import { brokerLoad, brokerLoadText, measureCost } from '../lib/cost.js';
+import { brokerLoadText, measureCost, RunSamples } from '../lib/cost.js';
 import { e2eRun, payloads } from '../lib/e2e.js';
 import { connectRaw, endRaw, type RawPattern, rawPublishRun } from '../lib/raw.js';
 import { fixed, int, spread, spreadText } from '../lib/stats.js';
@@ -129,36 +129,22 @@ async function main(): Promise<void> {
           },
         ]),
       ];
-      const rates = new Map<string, number[]>(variants.map(([name]) => [name, []]));
-      const cpu = new Map<string, number[]>(variants.map(([name]) => [name, []]));
-      const gc = new Map<string, number[]>(variants.map(([name]) => [name, []]));
-      const scavenge = new Map<string, number[]>(variants.map(([name]) => [name, []]));
-      const brokerCpu = new Map<string, number[]>(variants.map(([name]) => [name, []]));
-      const brokerBusy = new Map<string, number[]>(variants.map(([name]) => [name, []]));
+      // Per variant, one sample per rep: msgs/s, then this process's CPU, GC and scavenge µs per message.
+      const samples = new Map(variants.map(([name]) => [name, new RunSamples()]));
       for (const [, run] of variants) await run(n / 5);
       for (let rep = 0; rep < reps; rep++) {
         for (const [name, run] of rotate(variants, rep)) {
           const meter = measureCost(broker.pid());
           const elapsed = await run(n);
-          const cost = await meter.stop();
-          rates.get(name)?.push((n / elapsed) * 1000);
-          cpu.get(name)?.push(cost.cpuUs / n);
-          gc.get(name)?.push(cost.gcUs / n);
-          scavenge.get(name)?.push(cost.scavengeUs / n);
-          const load = brokerLoad(cost, n);
-          if (load !== undefined) {
-            brokerCpu.get(name)?.push(load.perMessage);
-            brokerBusy.get(name)?.push(load.busy);
-          }
+          samples.get(name)?.add(n, elapsed, await meter.stop());
         }
       }
-      for (const [name] of variants) {
+      for (const [name, sample] of samples) {
+        const median = (values: number[]) => fixed(spread(values).median, 2);
         console.log(
-          `${kind}${protocolVersion === 5 ? ' MQTT 5' : ''} QoS ${qos} ${size} B  ${name.padEnd(40)} ${spreadText(spread(rates.get(name) ?? []), int)} msgs/s, ` +
-            `CPU ${fixed(spread(cpu.get(name) ?? []).median, 2)} µs/msg, ` +
-            `GC ${fixed(spread(gc.get(name) ?? []).median, 2)} (scavenges ${fixed(spread(scavenge.get(name) ?? []).median, 2)}), ` +
-            `broker µs/msg (busy) ` +
-            brokerLoadText(brokerCpu.get(name) ?? [], brokerBusy.get(name) ?? []),
+          `${kind}${protocolVersion === 5 ? ' MQTT 5' : ''} QoS ${qos} ${size} B  ${name.padEnd(40)} ${spreadText(spread(sample.rates), int)} msgs/s, ` +
+            `CPU ${median(sample.cpu)} µs/msg, GC ${median(sample.gc)} (scavenges ${median(sample.scavenge)}), ` +
+            `broker µs/msg (busy) ${brokerLoadText(sample.brokerCpu, sample.brokerBusy)}`,
         );
       }
       if (allocSites !== undefined) {

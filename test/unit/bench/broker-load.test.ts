@@ -5,7 +5,13 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { brokerBusyNote, brokerLoad, brokerLoadText, processCpuUs } from '../../../bench/lib/cost.js';
+import {
+  brokerBusyNote,
+  brokerLoad,
+  brokerLoadText,
+  processCpuUs,
+  RunSamples,
+} from '../../../bench/lib/cost.js';
 
 /** A child that spins on the CPU until killed: a stand-in for a busy broker. */
 function spinningChild(): ChildProcess {
@@ -82,5 +88,26 @@ describe('brokerBusyNote', () => {
   it('adds nothing when either side did not measure the broker', () => {
     expect(brokerBusyNote([], [0.5])).toBe('');
     expect(brokerBusyNote([0.5], [])).toBe('');
+  });
+});
+
+describe('RunSamples', () => {
+  it("keeps each run's rate and per-message costs, and the broker's only where a run measured it", () => {
+    const samples = new RunSamples();
+    samples.add(1_000, 500, {
+      cpuUs: 4_000,
+      gcUs: 1_000,
+      scavengeUs: 600,
+      wallUs: 500_000,
+      brokerCpuUs: 250_000,
+    });
+    samples.add(1_000, 250, { cpuUs: 2_000, gcUs: 0, scavengeUs: 0, wallUs: 250_000 });
+    expect(samples.rates).toEqual([2_000, 4_000]);
+    expect([samples.cpu, samples.gc, samples.scavenge]).toEqual([
+      [4, 2],
+      [1, 0],
+      [0.6, 0],
+    ]);
+    expect([samples.brokerCpu, samples.brokerBusy]).toEqual([[250], [0.5]]);
   });
 });
