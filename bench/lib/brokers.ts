@@ -25,15 +25,19 @@ export interface BrokerSpec {
   readonly coldPacketCache?: boolean;
 }
 
+/** Where a running broker listens, and how to read its CPU: all a run of clients needs of it. */
+export interface BrokerEndpoint {
+  readonly url: string;
+  /** The current process id (undefined when not known: its CPU is then not measured). */
+  pid(): number | undefined;
+}
+
 /** A running (or restartable) broker. */
-export interface BenchBroker {
+export interface BenchBroker extends BrokerEndpoint {
   readonly spec: BrokerSpec;
   /** "aedes", "mosquitto, no queue limits", ... */
   readonly label: string;
   readonly port: number;
-  readonly url: string;
-  /** The current process id. */
-  pid(): number | undefined;
   /** True while the current process has not exited. */
   running(): boolean;
   /** SIGKILL, resolves once the process is gone. */

@@ -28,17 +28,30 @@ export async function loadConnector(dir: string): Promise<ConnectorClass> {
 }
 
 /**
- * The two sides of an A/B, named for its output: A is this checkout's connector, or the one of the tree
- * given as `--this` (loaded the same way as B, so neither has the advantage); B is `--other`'s (required).
+ * The two sides of an A/B and their source trees, named for its output: A is this checkout's connector
+ * (tree undefined), or the one of the tree given as `--this` (loaded the same way as B, so neither has the
+ * advantage); B is `--other`'s (required).
  */
-export async function abSides(args: Args): Promise<readonly (readonly [string, ConnectorClass])[]> {
+export function abTrees(args: Args): readonly (readonly [string, string | undefined])[] {
   const other = args.optionalString('other');
   if (other === undefined) throw new Error('--other=<path to another src/ directory> is required');
   const self = args.optionalString('this');
   return [
-    [`A (${self ?? 'this checkout'})`, self === undefined ? MqttConnector : await loadConnector(self)],
-    [`B (${other})`, await loadConnector(other)],
+    [`A (${self ?? 'this checkout'})`, self],
+    [`B (${other})`, other],
   ];
+}
+
+/** The connector class of a tree as {@link abTrees} names it: this checkout's when undefined. */
+export async function abConnector(tree: string | undefined): Promise<ConnectorClass> {
+  return tree === undefined ? MqttConnector : await loadConnector(tree);
+}
+
+/** {@link abTrees}, each side's connector class loaded into this process. */
+export async function abSides(args: Args): Promise<readonly (readonly [string, ConnectorClass])[]> {
+  const sides: (readonly [string, ConnectorClass])[] = [];
+  for (const [name, tree] of abTrees(args)) sides.push([name, await abConnector(tree)]);
+  return sides;
 }
 
 /** Creates and connects a connector to `url`; rejects if it is not connected within 10 s. */

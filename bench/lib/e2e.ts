@@ -4,7 +4,7 @@
  */
 import type { MqttClient } from 'mqtt';
 import type { QoS } from '../../src/connector/types.js';
-import type { BenchBroker } from './brokers.js';
+import type { BrokerEndpoint } from './brokers.js';
 import { brokerLoad, measureCost, type RunCost } from './cost.js';
 import { errorText } from './output.js';
 import { type BenchConnector, type ConnectorClass, publishWindowed, startConnector } from './connector.js';
@@ -169,7 +169,7 @@ export interface E2eSides {
 /** Subscribes `rx` to `topic` with a fresh client of the given kind; returns what to close afterwards. */
 async function subscribeSide(
   kind: E2eSides['subscriber'],
-  broker: BenchBroker,
+  broker: BrokerEndpoint,
   topic: string,
   qos: QoS,
   rx: Receiver,
@@ -244,7 +244,7 @@ function rawPublishAll(
 
 /** One end-to-end run with the given publisher and subscriber; never leaves a client open. */
 export async function e2eRun(
-  broker: BenchBroker,
+  broker: BrokerEndpoint,
   topic: string,
   qos: QoS,
   messages: readonly Buffer[],
@@ -316,7 +316,7 @@ export async function e2eRun(
 
 /** Raw MQTT.js publisher (`window` callbacks outstanding, or all fired) → raw subscriber. */
 export function rawE2e(
-  broker: BenchBroker,
+  broker: BrokerEndpoint,
   topic: string,
   qos: QoS,
   messages: readonly Buffer[],
@@ -328,7 +328,7 @@ export function rawE2e(
 
 /** Connector publisher (all fired, every promise awaited) → connector subscriber (decode 'binary'). */
 export function connectorE2e(
-  broker: BenchBroker,
+  broker: BrokerEndpoint,
   topic: string,
   qos: QoS,
   messages: readonly Buffer[],

@@ -12,10 +12,17 @@
  *   npx tsx bench/tools/ab.ts --other=/tmp/proto/src --raw=fire   (raw fires all at once: scenario 1's QoS 1/2 reference)
  *   npx tsx bench/tools/ab.ts --other=/tmp/proto/src --raw=promised-fire   (and makes a promise per message, all awaited)
  *   npx tsx bench/tools/ab.ts --other=/tmp/proto/src --alloc=10   (and what each side allocates, top 10 sites)
+ *   npx tsx bench/tools/ab.ts --other=/tmp/proto/src --isolate   (each side's every rep in a process of its own)
  *
  * A tree loaded through `--other` runs a little slower than the one this checkout's code imports (an
  * identical copy as B: 7% longer round trips in bench/tools/latency-split.ts), so `--this` loads A the
- * same way from a copy of its own, and neither side has the advantage.
+ * same way from a copy of its own, and neither side has the advantage. The two trees then share one
+ * MQTT.js, whose objects come in each tree's shapes. `--isolate` runs every rep of every side in a new
+ * process instead (tools/ab-side.ts: `--warmups=N` runs of a fifth of the messages, 5 by default, then the
+ * timed run), as an application runs one connector; the broker stays the parent's. Such a young process can
+ * run slower than one that has run for minutes: raw firing all QoS 1 publishes on aedes reached 57,000–74,000
+ * msgs/s isolated (1, 5 or 15 warm-ups) against about 90,000 in one process. Compare the isolated sides with
+ * each other, not with figures taken in one process.
  *
  * Prints msgs/s (min / median / max), this process's CPU µs per message, the part of it spent in garbage
  * collection (and in scavenges, which cost more the more survives them), and the broker's CPU per message
@@ -24,125 +31,122 @@
  * profiler: the bytes of JavaScript heap it allocated per message, and with `--alloc=N` its N largest
  * allocation sites. Bytes hardly change with the machine's speed, unlike time.
  */
+import { spawn } from 'node:child_process';
 import type { QoS } from '../../src/connector/types.js';
+import { abMessages, abRun, abSetup, rawName } from '../lib/ab-variants.js';
 import { Args } from '../lib/args.js';
-import { startBroker } from '../lib/brokers.js';
-import { abSides, connectorPublishRun, startConnector } from '../lib/connector.js';
+import { type BenchBroker, startBroker } from '../lib/brokers.js';
+import { abSides, abTrees } from '../lib/connector.js';
 import { sampleAllocations } from '../lib/allocation.js';
-import { brokerLoadText, measureCost, RunSamples } from '../lib/cost.js';
-import { e2eRun, payloads } from '../lib/e2e.js';
-import { connectRaw, endRaw, type RawPattern, rawPublishRun } from '../lib/raw.js';
+import { brokerLoadText, measureCost, type RunCost, RunSamples } from '../lib/cost.js';
 import { fixed, int, spread, spreadText } from '../lib/stats.js';
 import { rotate } from '../lib/timing.js';
+import type { AbSideResult } from './ab-side.js';
+
+/** A side of the A/B: its row name, and one timed run of `count` messages (elapsed ms and its cost). */
+type Variant = readonly [string, (count: number) => Promise<{ elapsedMs: number; cost: RunCost }>];
+
+/** The flags a child of `--isolate` does not take from its parent (it gets its own). */
+const PARENT_ONLY = new Set(['other', 'this', 'isolate', 'reps', 'qos', 'alloc']);
+
+/** Runs tools/ab-side.ts for one side and one rep; resolves with the last line it printed, parsed. */
+function runSide(args: Args, broker: BenchBroker, side: string, qos: QoS, n: number): Promise<AbSideResult> {
+  const flags = args
+    .entries()
+    .filter(([key]) => !PARENT_ONLY.has(key))
+    .map(([key, value]) => `--${key}=${value}`);
+  const pid = broker.pid();
+  const child = spawn(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      'bench/tools/ab-side.ts',
+      ...flags,
+      `--url=${broker.url}`,
+      ...(pid === undefined ? [] : [`--broker-pid=${pid}`]),
+      `--side=${side}`,
+      `--qos=${qos}`,
+      `--n=${n}`,
+    ],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  let stdout = '';
+  child.stdout.setEncoding('utf8');
+  child.stdout.on('data', (chunk: string) => (stdout += chunk));
+  // A side that hangs is killed: its run has a 60-second cap, the warm-up and start-up take seconds.
+  const killer = setTimeout(() => child.kill('SIGKILL'), 180_000);
+  return new Promise((resolve, reject) => {
+    child.once('error', reject);
+    child.once('exit', (code, signal) => {
+      clearTimeout(killer);
+      const last = stdout.trim().split('\n').pop() ?? '';
+      if (code !== 0) reject(new Error(`side ${side} exited with ${code ?? signal}`));
+      else resolve(JSON.parse(last) as AbSideResult);
+    });
+  });
+}
+
+/** Raw and the two connector sides, each run in this process. */
+async function inProcessVariants(args: Args, broker: BenchBroker, qos: QoS): Promise<Variant[]> {
+  const setup = abSetup(args);
+  const timed = (side: Parameters<typeof abRun>[2]) => async (count: number) => {
+    const meter = measureCost(broker.pid());
+    const elapsedMs = await abRun(broker, setup, side, qos, count);
+    return { elapsedMs, cost: await meter.stop() };
+  };
+  const sides = await abSides(args);
+  return [
+    [rawName(setup, qos), timed('raw')],
+    ...sides.map(([name, Connector]): Variant => [name, timed(Connector)]),
+  ];
+}
+
+/** Raw and the two connector sides, each run in a process of its own per rep. */
+function isolatedVariants(args: Args, broker: BenchBroker, qos: QoS): Variant[] {
+  const setup = abSetup(args);
+  return [
+    [rawName(setup, qos), (count) => runSide(args, broker, 'raw', qos, count)],
+    ...abTrees(args).map(([name, tree]): Variant => [
+      name,
+      (count) => runSide(args, broker, tree ?? 'this', qos, count),
+    ]),
+  ];
+}
 
 async function main(): Promise<void> {
   const args = new Args();
-  const sides = await abSides(args);
-  const kind = args.string('broker', 'mosquitto') as 'aedes' | 'mosquitto';
-  const path = args.string('path', 'publish');
-  const limits = { idleMs: 1_500, capMs: 60_000 };
+  const setup = abSetup(args);
+  const isolate = args.has('isolate');
   const reps = args.number('reps', 7);
-  const size = args.number('size', 64);
-  const maxInFlight = args.has('max-in-flight') ? args.number('max-in-flight', 0) : undefined;
-  // The end-to-end runs start their connectors with default options: a window there would be raw's alone.
-  if (maxInFlight !== undefined && path === 'e2e') throw new Error('--max-in-flight is for --path=publish');
-  // --protocol=5: every client on MQTT 5; raw's QoS 1/2 window then stays within the broker's Receive Maximum.
-  const protocolVersion = args.number('protocol', 4) as 4 | 5;
-  if (protocolVersion !== 4 && protocolVersion !== 5) throw new Error('--protocol must be 4 or 5');
-  const options = { protocolVersion, ...(maxInFlight === undefined ? {} : { maxInFlight }) };
-  const broker = await startBroker(
-    { kind, noDelay: true, unbounded: path === 'e2e' && kind === 'mosquitto' },
-    () => undefined,
-  );
-  const payload = Buffer.alloc(size, 0x78);
-  // --text: the connectors publish the payload as a string (encoded per publish), as most users do.
-  const text = args.has('text');
-  if (text && path === 'e2e') throw new Error('--text is for --path=publish');
-  const connectorPayload = text ? 'x'.repeat(size) : payload;
-  // --raw=fire: raw publishes all messages in one loop, as scenario 1's QoS 1/2 reference does;
-  // --raw=promised-fire also makes a promise per message and awaits them all, as awaited publish() calls do.
-  const rawKind = args.string('raw', 'window');
-  if (rawKind !== 'window' && rawKind !== 'fire' && rawKind !== 'promised-fire') {
-    throw new Error('--raw must be window, fire or promised-fire');
-  }
-  if (rawKind !== 'window' && path === 'e2e') throw new Error(`--raw=${rawKind} is for --path=publish`);
   // --alloc: one sampled run per side after the timed ones; --alloc=N also lists its N largest sites.
   const allocSites = args.has('alloc') ? args.number('alloc', 0) : undefined;
+  if (isolate && allocSites !== undefined)
+    throw new Error('--alloc runs in this process: not with --isolate');
+  const broker = await startBroker(
+    { kind: setup.kind, noDelay: true, unbounded: setup.path === 'e2e' && setup.kind === 'mosquitto' },
+    () => undefined,
+  );
   try {
     for (const qos of args.numbers('qos', [0, 1, 2]) as QoS[]) {
-      const n = qos === 2 ? 20_000 : 50_000;
-      const window = maxInFlight ?? (qos === 2 ? 20 : 100);
-      const rawPattern: RawPattern = rawKind === 'window' ? { kind: 'window', window } : { kind: rawKind };
-      const rawName =
-        rawKind === 'fire'
-          ? 'raw, all fired'
-          : rawKind === 'promised-fire'
-            ? 'raw, all fired, a promise each, all awaited'
-            : `raw, window ${window}${protocolVersion === 5 && qos > 0 ? ' within the Receive Maximum' : ''}`;
-      const variants: [string, (count: number) => Promise<number>][] = [
-        [
-          rawName,
-          async (count) => {
-            if (path === 'e2e') {
-              const result = await e2eRun(broker, 'bench/ab/e2e', qos, payloads(count, size), limits, {
-                publisher: 'raw',
-                subscriber: 'raw',
-                window,
-                protocolVersion,
-              });
-              return (count / result.rate) * 1000;
-            }
-            const client = await connectRaw(broker.url, { noDelay: true, mqtt: { protocolVersion } });
-            try {
-              return await rawPublishRun(client, 'bench/ab', count, qos, payload, rawPattern, 60_000);
-            } finally {
-              await endRaw(client);
-            }
-          },
-        ],
-        ...sides.map(([name, Connector]): [string, (count: number) => Promise<number>] => [
-          name,
-          async (count) => {
-            if (path === 'e2e') {
-              const result = await e2eRun(broker, 'bench/ab/e2e', qos, payloads(count, size), limits, {
-                publisher: 'connector',
-                subscriber: 'connector',
-                Connector,
-                protocolVersion,
-              });
-              if (result.lost > 0) throw new Error(`${name} lost ${result.lost}`);
-              return (count / result.rate) * 1000;
-            }
-            const bench = await startConnector(broker.url, options, Connector);
-            try {
-              return await connectorPublishRun(
-                bench.connector,
-                'bench/ab',
-                count,
-                qos,
-                connectorPayload,
-                60_000,
-              );
-            } finally {
-              await bench.close();
-            }
-          },
-        ]),
-      ];
-      // Per variant, one sample per rep: msgs/s, then this process's CPU, GC and scavenge µs per message.
+      const n = abMessages(qos);
+      const variants = isolate
+        ? isolatedVariants(args, broker, qos)
+        : await inProcessVariants(args, broker, qos);
       const samples = new Map(variants.map(([name]) => [name, new RunSamples()]));
-      for (const [, run] of variants) await run(n / 5);
+      // In this process, one warm-up per side first; an isolated side warms up in its own process.
+      if (!isolate) for (const [, run] of variants) await run(n / 5);
       for (let rep = 0; rep < reps; rep++) {
         for (const [name, run] of rotate(variants, rep)) {
-          const meter = measureCost(broker.pid());
-          const elapsed = await run(n);
-          samples.get(name)?.add(n, elapsed, await meter.stop());
+          const { elapsedMs, cost } = await run(n);
+          samples.get(name)?.add(n, elapsedMs, cost);
         }
       }
+      const label = `${setup.kind}${setup.protocolVersion === 5 ? ' MQTT 5' : ''} QoS ${qos} ${setup.size} B`;
       for (const [name, sample] of samples) {
         const median = (values: number[]) => fixed(spread(values).median, 2);
         console.log(
-          `${kind}${protocolVersion === 5 ? ' MQTT 5' : ''} QoS ${qos} ${size} B  ${name.padEnd(40)} ${spreadText(spread(sample.rates), int)} msgs/s, ` +
+          `${label}  ${name.padEnd(40)} ${spreadText(spread(sample.rates), int)} msgs/s, ` +
             `CPU ${median(sample.cpu)} µs/msg, GC ${median(sample.gc)} (scavenges ${median(sample.scavenge)}), ` +
             `broker µs/msg (busy) ${brokerLoadText(sample.brokerCpu, sample.brokerBusy)}`,
         );
