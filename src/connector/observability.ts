@@ -43,11 +43,18 @@ export class Observability {
    * Emits `event` (only while observed), stamped with `time` (default: now). Hot paths (one call per
    * message) check {@link Observability.observed} before building the event, so an unobserved
    * `events$` costs them neither the object nor the clock read. Stamped through {@link merged}: a spread
-   * (`{ ...event, time }`) cost about 0.8 µs per event, and a publish makes three.
+   * (`{ ...event, time }`) cost about 0.8 µs per event. The three events of every publish (queued, sent,
+   * acked) skip this and are built whole with their time: the copy made two more objects per event, about
+   * 490 B per message of the ~5.4 KB an observed QoS 1 publish allocated (bench/ANALYSIS.md).
    */
   emit(event: WithoutTime<ConnectorEvent>, time?: number): void {
     if (this.subject.observed)
       this.subject.next(merged(event, { time: time ?? this.scheduler.now() }) as ConnectorEvent);
+  }
+
+  /** Emits `publish-sent` (only called while observed): built whole, as the other two per-message events. */
+  private publishSent(topic: string, qos: QoS): void {
+    this.subject.next({ type: 'publish-sent', topic, qos, time: this.scheduler.now() });
   }
 
   /**
@@ -85,7 +92,8 @@ export class Observability {
   /** Counts one publish that passed validation. */
   trackPublish(topic: string, qos: QoS): void {
     this.published += 1;
-    if (this.subject.observed) this.emit({ type: 'publish-queued', topic, qos });
+    if (this.subject.observed)
+      this.subject.next({ type: 'publish-queued', topic, qos, time: this.scheduler.now() });
   }
 
   /** Counts the settlement of a publish counted by {@link Observability.trackPublish}. */
@@ -97,7 +105,10 @@ export class Observability {
   ): void {
     if (result !== undefined) {
       this.acknowledged += 1;
-      if (this.subject.observed) this.emit({ type: 'publish-acked', topic, qos, status: result.status });
+      if (this.subject.observed) {
+        const time = this.scheduler.now();
+        this.subject.next({ type: 'publish-acked', topic, qos, status: result.status, time });
+      }
       return;
     }
     this.failed += 1;
@@ -164,13 +175,13 @@ export class Observability {
         return port.unsubscribe(filters);
       },
       publish: (topic, payload, options) => {
-        if (this.subject.observed) this.emit({ type: 'publish-sent', topic, qos: options.qos });
+        if (this.subject.observed) this.publishSent(topic, options.qos);
         return port.publish(topic, payload, options);
       },
       ...(port.publishCallback
         ? {
             publishCallback: (topic, payload, options, done) => {
-              if (this.subject.observed) this.emit({ type: 'publish-sent', topic, qos: options.qos });
+              if (this.subject.observed) this.publishSent(topic, options.qos);
               port.publishCallback?.(topic, payload, options, done);
             },
           }

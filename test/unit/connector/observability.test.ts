@@ -5,7 +5,7 @@ import { ConnectionFailedError, ConnectionLostError } from '../../../src/connect
 import type { ConnectorEvent } from '../../../src/connector/events';
 import { Observability } from '../../../src/connector/observability';
 import type { ConnectionState } from '../../../src/connector/types';
-import type { ConnAck } from '../../../src/streams/port';
+import type { ConnAck, MqttPort } from '../../../src/streams/port';
 
 const reconnect = { initialDelay: 10, maxDelay: 40, multiplier: 2, jitter: 'none' as const, maxRetries: -1 };
 const brokerA = { url: 'mqtt://a:1883' };
@@ -134,6 +134,16 @@ describe('events$ of the connection (virtual time)', () => {
   });
 });
 
+/** A QoS 1 publish's result once its PUBACK came. */
+const ACKNOWLEDGED = {
+  topic: 't',
+  qos: 1,
+  retain: false,
+  bytes: 1,
+  status: 'acknowledged',
+  reasonCode: 0,
+} as const;
+
 describe('publish counters on the hot path', () => {
   /** A scheduler whose clock counts its reads. */
   function countingClock(): { scheduler: TestScheduler; reads: () => number } {
@@ -150,17 +160,9 @@ describe('publish counters on the hot path', () => {
   it('counts publishes without reading the clock or building events while events$ is unobserved', () => {
     const { scheduler, reads } = countingClock();
     const observability = new Observability(scheduler);
-    const result = {
-      topic: 't',
-      qos: 1,
-      retain: false,
-      bytes: 1,
-      status: 'acknowledged',
-      reasonCode: 0,
-    } as const;
     for (let i = 0; i < 3; i++) {
       observability.trackPublish('t', 1);
-      observability.publishSettled('t', 1, result, undefined);
+      observability.publishSettled('t', 1, ACKNOWLEDGED, undefined);
     }
     observability.trackPublish('t', 0);
     observability.publishSettled('t', 0, undefined, new ConnectionLostError('gone'));
@@ -181,5 +183,34 @@ describe('publish counters on the hot path', () => {
       ['publish-failed', 0],
     ]);
     expect(reads()).toBe(2);
+  });
+
+  it('builds the three events of a publish with exactly their documented fields, time included', async () => {
+    const { scheduler } = countingClock();
+    const observability = new Observability(scheduler);
+    const sends: string[] = [];
+    const port = observability.observePort({
+      publish: (topic: string) => {
+        sends.push(topic);
+        return Promise.resolve();
+      },
+    } as unknown as MqttPort);
+    const events: ConnectorEvent[] = [];
+    observability.events$.subscribe((event) => events.push(event));
+    observability.trackPublish('t', 1);
+    await port.publish('t', new Uint8Array(1), { qos: 1, retain: false });
+    observability.publishSettled('t', 1, ACKNOWLEDGED, undefined);
+    expect(sends).toEqual(['t']);
+    // Plain objects, key for key: what a subscriber logs or serialises.
+    expect(events).toStrictEqual([
+      { type: 'publish-queued', topic: 't', qos: 1, time: 0 },
+      { type: 'publish-sent', topic: 't', qos: 1, time: 0 },
+      { type: 'publish-acked', topic: 't', qos: 1, status: 'acknowledged', time: 0 },
+    ]);
+    expect(events.map((event) => Object.keys(event).join())).toEqual([
+      'type,topic,qos,time',
+      'type,topic,qos,time',
+      'type,topic,qos,status,time',
+    ]);
   });
 });
