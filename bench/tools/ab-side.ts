@@ -1,7 +1,8 @@
 /**
  * One side of one rep of `bench/tools/ab.ts --isolate`, in a process of its own: connects to the parent's
- * broker, runs one warm-up of a fifth of the messages, then the timed run, and prints its result as the
- * last line of stdout (JSON: elapsed ms and {@link RunCost}). Not meant to be run by hand.
+ * broker, runs `--warmups` untimed runs of a fifth of the messages (5 by default), then the timed run, and
+ * prints its result as the last line of stdout (JSON: elapsed ms and {@link RunCost}). Not meant to be run
+ * by hand.
  *
  *   --url=mqtt://127.0.0.1:PORT --broker-pid=PID --side=raw|this|<src dir> --qos=1 --n=50000 (+ ab.ts's flags)
  */
