@@ -27,22 +27,34 @@ export interface CorkableStream {
   readonly writableCorked?: number;
 }
 
-/**
- * `stream` when the connector can write to it and cork it: not destroyed, not ended, and with `write` and
- * `cork`; otherwise `undefined`, and the write is left to MQTT.js, which fails it as it always did.
- */
-export function openCorkable<T extends CorkableStream>(
-  stream:
-    (Partial<T> & { readonly destroyed?: boolean; readonly writable?: boolean; write?: unknown }) | undefined,
-): T | undefined {
-  if (stream === undefined || stream.destroyed === true || stream.writable === false) return undefined;
-  return typeof stream.write === 'function' && typeof stream.cork === 'function' ? (stream as T) : undefined;
-}
-
 /** How much a Node Writable has buffered, and how much it takes before `write` says to wait. */
 export interface BufferedStream {
   readonly writableLength: number;
   readonly writableHighWaterMark: number;
+}
+
+/** The part of MQTT.js's socket stream (a Node Writable) that the connector's own writers touch. */
+export interface SocketStream extends CorkableStream, BufferedStream {
+  write(chunk: Uint8Array): boolean;
+  once(event: 'drain', listener: () => void): unknown;
+  off(event: 'drain', listener: () => void): unknown;
+}
+
+/** MQTT.js's `stream` as the writers find it: perhaps ended or destroyed, perhaps no Node Writable at all. */
+export type FoundStream = Partial<SocketStream> & {
+  readonly destroyed?: boolean;
+  readonly writable?: boolean;
+};
+
+/**
+ * `stream` when the connector can write to it and cork it: not destroyed, not ended, and with `write` and
+ * `cork`; otherwise `undefined`, and the write is left to MQTT.js, which fails it as it always did.
+ */
+export function openCorkable(stream: FoundStream | undefined): SocketStream | undefined {
+  if (stream === undefined || stream.destroyed === true || stream.writable === false) return undefined;
+  return typeof stream.write === 'function' && typeof stream.cork === 'function'
+    ? (stream as SocketStream)
+    : undefined;
 }
 
 /**

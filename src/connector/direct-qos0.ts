@@ -24,18 +24,9 @@
  * @internal
  */
 import type { MqttClient } from 'mqtt';
-import { type BufferedStream, type CorkableStream, CorkHold, nodeNextTick, openCorkable } from './cork.js';
+import { CorkHold, type FoundStream, nodeNextTick, openCorkable, type SocketStream } from './cork.js';
 import { encodeQos0Publish, type FrameBuffer } from './publish-frame.js';
 import type { MessageProperties } from './types.js';
-
-/** The part of MQTT.js's socket stream (a Node Writable) the writer touches. */
-interface SocketStream extends CorkableStream, BufferedStream {
-  write(chunk: Uint8Array): boolean;
-  once(event: 'drain', listener: () => void): unknown;
-  off(event: 'drain', listener: () => void): unknown;
-  readonly writable?: boolean;
-  readonly destroyed?: boolean;
-}
 
 /** What {@link DirectQos0Writer.write} did. */
 export const DirectWrite = {
@@ -55,7 +46,7 @@ interface ClientInternals {
   readonly disconnecting: boolean;
   readonly _storeProcessing?: boolean;
   readonly _storeProcessingQueue?: readonly unknown[];
-  readonly stream?: Partial<SocketStream>;
+  readonly stream?: FoundStream;
   readonly options: {
     readonly protocolVersion?: number;
     readonly autoUseTopicAlias?: boolean;
@@ -119,7 +110,7 @@ export function createDirectQos0Writer<Done>(
   function writableStream(): SocketStream | undefined {
     if (!internals.connected || internals.disconnecting || internals._storeProcessing) return undefined;
     if ((internals._storeProcessingQueue?.length ?? 0) > 0) return undefined;
-    return openCorkable<SocketStream>(internals.stream);
+    return openCorkable(internals.stream);
   }
 
   return {

@@ -20,7 +20,7 @@
  * @internal
  */
 import type { MqttClient } from 'mqtt';
-import { type BufferedStream, type CorkableStream, CorkHold, nodeNextTick, openCorkable } from './cork.js';
+import { CorkHold, type FoundStream, nodeNextTick, openCorkable } from './cork.js';
 import { encodePublish, type FrameBuffer, type PublishFlags } from './publish-frame.js';
 import type { MessageProperties } from './types.js';
 
@@ -32,17 +32,11 @@ interface OutgoingPacket extends PublishFlags {
   readonly properties?: MessageProperties;
 }
 
-/** The part of MQTT.js's socket stream (a Node Writable) the writer touches. */
-interface SocketStream extends CorkableStream, BufferedStream {
-  write(chunk: Uint8Array): boolean;
-  once(event: 'drain', listener: () => void): unknown;
-}
-
 /** MQTT.js 5.16's internals this module replaces or reads. */
 interface ClientInternals {
   _writePacket?: (packet: OutgoingPacket, callback?: () => void) => void;
   noop?: () => void;
-  readonly stream?: Partial<SocketStream>;
+  readonly stream?: FoundStream;
   readonly options: { readonly protocolVersion?: number };
 }
 
@@ -63,9 +57,8 @@ export function writePublishesWhole(client: MqttClient, buffer: FrameBuffer | un
 
   internals._writePacket = (packet: OutgoingPacket, callback?: () => void): void => {
     // Every packet MQTT.js sends passes here (a subscriber's PUBACKs too): the cheapest test first.
-    const stream =
-      packet.cmd === 'publish' && packet.qos > 0 ? openCorkable<SocketStream>(internals.stream) : undefined;
-    const frame = stream && frameOf(packet);
+    const stream = packet.cmd === 'publish' && packet.qos > 0 ? openCorkable(internals.stream) : undefined;
+    const frame = stream && frameOf(buffer, packet, protocolVersion);
     if (stream === undefined || frame === undefined) return writePacket.call(client, packet, callback);
     client.emit('packetsend', packet as never);
     run.holdForWrite(stream, frame.byteLength);
@@ -76,10 +69,11 @@ export function writePublishesWhole(client: MqttClient, buffer: FrameBuffer | un
       callback?.();
     }
   };
+}
 
-  function frameOf(packet: OutgoingPacket): Buffer | undefined {
-    const { topic, payload } = packet;
-    if (typeof topic !== 'string' || !(payload instanceof Uint8Array)) return undefined;
-    return encodePublish(buffer as FrameBuffer, packet, topic, payload, protocolVersion, packet.properties);
-  }
+/** `packet` encoded as one frame, or undefined when the frame cannot carry it (see `encodePublish`). */
+function frameOf(buffer: FrameBuffer, packet: OutgoingPacket, protocolVersion: number): Buffer | undefined {
+  const { topic, payload } = packet;
+  if (typeof topic !== 'string' || !(payload instanceof Uint8Array)) return undefined;
+  return encodePublish(buffer, packet, topic, payload, protocolVersion, packet.properties);
 }
