@@ -52,9 +52,9 @@ export class Observability {
       this.subject.next(merged(event, { time: time ?? this.scheduler.now() }) as ConnectorEvent);
   }
 
-  /** Emits `publish-sent` (only called while observed): built whole, as the other two per-message events. */
-  private publishSent(topic: string, qos: QoS): void {
-    this.subject.next({ type: 'publish-sent', topic, qos, time: this.scheduler.now() });
+  /** Emits a publish's `publish-queued` or `publish-sent` (call only while observed), built whole. */
+  private emitPublish(type: 'publish-queued' | 'publish-sent', topic: string, qos: QoS): void {
+    this.subject.next({ type, topic, qos, time: this.scheduler.now() });
   }
 
   /**
@@ -92,8 +92,7 @@ export class Observability {
   /** Counts one publish that passed validation. */
   trackPublish(topic: string, qos: QoS): void {
     this.published += 1;
-    if (this.subject.observed)
-      this.subject.next({ type: 'publish-queued', topic, qos, time: this.scheduler.now() });
+    if (this.subject.observed) this.emitPublish('publish-queued', topic, qos);
   }
 
   /** Counts the settlement of a publish counted by {@link Observability.trackPublish}. */
@@ -175,13 +174,13 @@ export class Observability {
         return port.unsubscribe(filters);
       },
       publish: (topic, payload, options) => {
-        if (this.subject.observed) this.publishSent(topic, options.qos);
+        if (this.subject.observed) this.emitPublish('publish-sent', topic, options.qos);
         return port.publish(topic, payload, options);
       },
       ...(port.publishCallback
         ? {
             publishCallback: (topic, payload, options, done) => {
-              if (this.subject.observed) this.publishSent(topic, options.qos);
+              if (this.subject.observed) this.emitPublish('publish-sent', topic, options.qos);
               port.publishCallback?.(topic, payload, options, done);
             },
           }
