@@ -7,9 +7,10 @@
 import type { MqttConnectorOptions, QoS } from '../../src/connector/types.js';
 import type { Args } from './args.js';
 import type { BrokerEndpoint } from './brokers.js';
+import { measureCost, type RunCost } from './cost.js';
 import { type ConnectorClass, connectorPublishRun, startConnector } from './connector.js';
 import { e2eRun, payloads } from './e2e.js';
-import { connectRaw, endRaw, type RawPattern, rawPublishRun } from './raw.js';
+import { connectRaw, endRaw, expertWindow, type RawPattern, rawPublishRun } from './raw.js';
 
 /** What every run of one A/B shares, whatever its QoS. */
 export interface AbSetup {
@@ -60,9 +61,9 @@ export function abMessages(qos: QoS): number {
   return qos === 2 ? 20_000 : 50_000;
 }
 
-/** Raw's window at `qos`: `--max-in-flight`, else 20 at QoS 2 and 100 otherwise. */
+/** Raw's window at `qos`: `--max-in-flight`, else the expert's window ({@link expertWindow}). */
 function rawWindow(setup: AbSetup, qos: QoS): number {
-  return setup.maxInFlight ?? (qos === 2 ? 20 : 100);
+  return setup.maxInFlight ?? expertWindow(qos);
 }
 
 /** Raw's row name: "raw, all fired", "raw, window 100", ... */
@@ -123,4 +124,24 @@ export async function abRun(
   } finally {
     await bench.close();
   }
+}
+
+/** One timed run of a side: what {@link timedAbRun} resolves with, and what tools/ab-side.ts prints. */
+export interface TimedRun {
+  readonly elapsedMs: number;
+  /** What the run cost this process (CPU, GC) and the broker. */
+  readonly cost: RunCost;
+}
+
+/** {@link abRun}, measured: its elapsed time and what it cost, connecting and closing included. */
+export async function timedAbRun(
+  broker: BrokerEndpoint,
+  setup: AbSetup,
+  side: 'raw' | ConnectorClass,
+  qos: QoS,
+  count: number,
+): Promise<TimedRun> {
+  const meter = measureCost(broker.pid());
+  const elapsedMs = await abRun(broker, setup, side, qos, count);
+  return { elapsedMs, cost: await meter.stop() };
 }

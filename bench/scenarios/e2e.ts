@@ -19,6 +19,7 @@ import {
 import { runScenario } from '../lib/scenario.js';
 import { fixed, int, repsMeeting, spread, spreadText, times } from '../lib/stats.js';
 import { rotate } from '../lib/timing.js';
+import { expertWindow } from '../lib/raw.js';
 
 interface Variant {
   readonly name: string;
@@ -48,7 +49,7 @@ runScenario('2-e2e', 'End-to-end throughput (publisher → broker → subscriber
       const n = qos === 2 ? n2 : n01;
       const messages = payloads(n, size);
       const topic = `bench/e2e/${qos}`;
-      const window = qos === 2 ? 20 : 100;
+      const window = expertWindow(qos);
       // A diagnosis row: one side (or the publisher's pattern) changed; not used for the targets.
       const diagnosis = (name: string, sides: E2eSides): Variant => ({
         name: `${name} (diagnosis)`,

@@ -32,6 +32,7 @@ import {
   rateRows,
   ratioTarget,
 } from '../lib/version-pairs.js';
+import { expertWindow } from '../lib/raw.js';
 
 const SIZE = 64;
 
@@ -39,7 +40,7 @@ async function publishPart(ctx: ScenarioContext, broker: BenchBroker, reps: numb
   const rows: string[][] = [];
   for (const qos of [0, 1, 2] as QoS[]) {
     const n = ctx.smoke ? 1_000 : qos === 2 ? 20_000 : 50_000;
-    const window = qos === 2 ? 20 : 100;
+    const window = expertWindow(qos);
     const payload = Buffer.alloc(SIZE, 0x78);
     const timeoutMs = 60_000;
     const once = (variant: Variant, count: number): Promise<Run> =>

@@ -15,7 +15,7 @@ import {
 } from '../lib/connector.js';
 import { QuietPort } from '../lib/quiet-port.js';
 import { PublishPipeline } from '../../src/streams/publish-pipeline.js';
-import { connectRaw, endRaw, type RawPattern, rawPublishRun } from '../lib/raw.js';
+import { connectRaw, endRaw, expertWindow, type RawPattern, rawPublishRun } from '../lib/raw.js';
 import { runScenario } from '../lib/scenario.js';
 import { fixed, int, repsMeeting, spread, spreadText, times } from '../lib/stats.js';
 import { rotate } from '../lib/timing.js';
@@ -196,7 +196,7 @@ runScenario('1-publish', 'Publish throughput (throttleInterval 0)', async (ctx) 
         ctx.checkTime();
         const n = qos === 2 ? n2 : n01;
         const payload = Buffer.alloc(size, 0x78);
-        const window = qos === 2 ? 20 : 100;
+        const window = expertWindow(qos);
         const variants: Variant[] = [
           rawVariant(
             broker,

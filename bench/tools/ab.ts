@@ -33,24 +33,23 @@
  */
 import { spawn } from 'node:child_process';
 import type { QoS } from '../../src/connector/types.js';
-import { abMessages, abRun, abSetup, rawName } from '../lib/ab-variants.js';
+import { abMessages, type AbSetup, abSetup, rawName, timedAbRun, type TimedRun } from '../lib/ab-variants.js';
 import { Args } from '../lib/args.js';
 import { type BenchBroker, startBroker } from '../lib/brokers.js';
 import { abSides, abTrees } from '../lib/connector.js';
 import { sampleAllocations } from '../lib/allocation.js';
-import { brokerLoadText, measureCost, type RunCost, RunSamples } from '../lib/cost.js';
+import { brokerLoadText, RunSamples } from '../lib/cost.js';
 import { fixed, int, spread, spreadText } from '../lib/stats.js';
 import { rotate } from '../lib/timing.js';
-import type { AbSideResult } from './ab-side.js';
 
 /** A side of the A/B: its row name, and one timed run of `count` messages (elapsed ms and its cost). */
-type Variant = readonly [string, (count: number) => Promise<{ elapsedMs: number; cost: RunCost }>];
+type Variant = readonly [string, (count: number) => Promise<TimedRun>];
 
 /** The flags a child of `--isolate` does not take from its parent (it gets its own). */
 const PARENT_ONLY = new Set(['other', 'this', 'isolate', 'reps', 'qos', 'alloc']);
 
 /** Runs tools/ab-side.ts for one side and one rep; resolves with the last line it printed, parsed. */
-function runSide(args: Args, broker: BenchBroker, side: string, qos: QoS, n: number): Promise<AbSideResult> {
+function runSide(args: Args, broker: BenchBroker, side: string, qos: QoS, n: number): Promise<TimedRun> {
   const flags = args
     .entries()
     .filter(([key]) => !PARENT_ONLY.has(key))
@@ -82,29 +81,30 @@ function runSide(args: Args, broker: BenchBroker, side: string, qos: QoS, n: num
       clearTimeout(killer);
       const last = stdout.trim().split('\n').pop() ?? '';
       if (code !== 0) reject(new Error(`side ${side} exited with ${code ?? signal}`));
-      else resolve(JSON.parse(last) as AbSideResult);
+      else resolve(JSON.parse(last) as TimedRun);
     });
   });
 }
 
 /** Raw and the two connector sides, each run in this process. */
-async function inProcessVariants(args: Args, broker: BenchBroker, qos: QoS): Promise<Variant[]> {
-  const setup = abSetup(args);
-  const timed = (side: Parameters<typeof abRun>[2]) => async (count: number) => {
-    const meter = measureCost(broker.pid());
-    const elapsedMs = await abRun(broker, setup, side, qos, count);
-    return { elapsedMs, cost: await meter.stop() };
-  };
+async function inProcessVariants(
+  args: Args,
+  setup: AbSetup,
+  broker: BenchBroker,
+  qos: QoS,
+): Promise<Variant[]> {
   const sides = await abSides(args);
   return [
-    [rawName(setup, qos), timed('raw')],
-    ...sides.map(([name, Connector]): Variant => [name, timed(Connector)]),
+    [rawName(setup, qos), (count) => timedAbRun(broker, setup, 'raw', qos, count)],
+    ...sides.map(([name, Connector]): Variant => [
+      name,
+      (count) => timedAbRun(broker, setup, Connector, qos, count),
+    ]),
   ];
 }
 
 /** Raw and the two connector sides, each run in a process of its own per rep. */
-function isolatedVariants(args: Args, broker: BenchBroker, qos: QoS): Variant[] {
-  const setup = abSetup(args);
+function isolatedVariants(args: Args, setup: AbSetup, broker: BenchBroker, qos: QoS): Variant[] {
   return [
     [rawName(setup, qos), (count) => runSide(args, broker, 'raw', qos, count)],
     ...abTrees(args).map(([name, tree]): Variant => [
@@ -131,8 +131,8 @@ async function main(): Promise<void> {
     for (const qos of args.numbers('qos', [0, 1, 2]) as QoS[]) {
       const n = abMessages(qos);
       const variants = isolate
-        ? isolatedVariants(args, broker, qos)
-        : await inProcessVariants(args, broker, qos);
+        ? isolatedVariants(args, setup, broker, qos)
+        : await inProcessVariants(args, setup, broker, qos);
       const samples = new Map(variants.map(([name]) => [name, new RunSamples()]));
       // In this process, one warm-up per side first; an isolated side warms up in its own process.
       if (!isolate) for (const [, run] of variants) await run(n / 5);

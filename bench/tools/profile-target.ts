@@ -13,7 +13,7 @@ import {
   startConnector,
 } from '../lib/connector.js';
 import { connectorE2e, e2eRun, payloads, rawE2e } from '../lib/e2e.js';
-import { connectRaw, endRaw, type RawPattern, rawPublishRun } from '../lib/raw.js';
+import { connectRaw, endRaw, expertWindow, type RawPattern, rawPublishRun } from '../lib/raw.js';
 import { measure, openEnd, pair } from '../lib/round-trip.js';
 
 /** Publishes n messages with raw MQTT.js in `pattern` on a fresh connection; resolves with elapsed ms. */
@@ -68,7 +68,7 @@ async function main(): Promise<void> {
     { kind, noDelay: true, unbounded: path === 'e2e' && kind === 'mosquitto' },
     () => undefined,
   );
-  const window = qos === 2 ? 20 : 100;
+  const window = expertWindow(qos);
   try {
     // --poison=N: first fire N publishes with a callback each, as scenario 1's first row does, to measure
     // what follows in a process where V8 has pretenured Node's write objects.
