@@ -36,6 +36,11 @@ export class Args {
     return value;
   }
 
+  /** A flag that may carry a count: undefined when absent, 0 as a bare `--flag`, else its number. */
+  optionalCount(key: string): number | undefined {
+    return this.values.get(key) === 'true' ? 0 : this.has(key) ? this.number(key, 0) : undefined;
+  }
+
   bool(key: string, fallback: boolean): boolean {
     const raw = this.values.get(key);
     if (raw === undefined) return fallback;

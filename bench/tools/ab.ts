@@ -120,7 +120,7 @@ async function main(): Promise<void> {
   const isolate = args.has('isolate');
   const reps = args.number('reps', 7);
   // --alloc: one sampled run per side after the timed ones; --alloc=N also lists its N largest sites.
-  const allocSites = args.has('alloc') ? args.number('alloc', 0) : undefined;
+  const allocSites = args.optionalCount('alloc');
   if (isolate && allocSites !== undefined)
     throw new Error('--alloc runs in this process: not with --isolate');
   const broker = await startBroker(
