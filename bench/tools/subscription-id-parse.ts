@@ -1,0 +1,86 @@
+/**
+ * What a received MQTT 5 PUBLISH costs mqtt-packet's parser by the width of the Subscription Identifier
+ * it carries: 1 (one byte, the identifier the connector's exact filters hold) against 100,000,000 (four
+ * bytes, like a counter started at a random value).
+ *
+ *   npx tsx bench/tools/subscription-id-parse.ts
+ *   npx tsx bench/tools/subscription-id-parse.ts --reps=21 --packets=200000 --batch=100
+ *
+ * The parser reads properties a byte at a time through bl's `readUInt8`, which slices a new Buffer per
+ * byte, so each byte of the identifier costs a slice. Prints ns per packet for each width, the widths in
+ * alternating order per rep, feeding the parser chunks of `--batch` packets (what one socket read brings
+ * under load). The difference is per received message, on the receiving client's CPU.
+ */
+import { performance } from 'node:perf_hooks';
+import { generate, parser } from 'mqtt-packet';
+import { Args } from '../lib/args.js';
+import { int, spread, spreadText } from '../lib/stats.js';
+
+/** The two identifiers compared, by name. */
+const WIDTHS = [
+  ['one byte (1)', 1],
+  ['four bytes (100,000,000)', 100_000_000],
+] as const;
+
+/** A chunk of `batch` PUBLISH packets of 64 B payloads, each carrying `identifier`. */
+function chunkOf(identifier: number, batch: number): Buffer {
+  const packet = generate(
+    {
+      cmd: 'publish',
+      topic: 'bench/subscription-id',
+      payload: Buffer.alloc(64, 0x78),
+      qos: 0,
+      retain: false,
+      dup: false,
+      properties: { subscriptionIdentifier: identifier },
+    },
+    { protocolVersion: 5 },
+  );
+  return Buffer.concat(Array.from({ length: batch }, () => packet));
+}
+
+/** ns per packet parsing `packets` packets (whole chunks), checking that every one came out. */
+function parseMany(chunk: Buffer, batch: number, packets: number): number {
+  const reader = parser({ protocolVersion: 5 });
+  let parsed = 0;
+  reader.on('packet', () => parsed++);
+  const chunks = Math.ceil(packets / batch);
+  const start = performance.now();
+  for (let i = 0; i < chunks; i++) reader.parse(chunk);
+  const ns = ((performance.now() - start) * 1e6) / (chunks * batch);
+  if (parsed !== chunks * batch) throw new Error(`parsed ${parsed} packets of ${chunks * batch}`);
+  return ns;
+}
+
+async function main(): Promise<void> {
+  const args = new Args();
+  const reps = args.number('reps', 15);
+  const packets = args.number('packets', 100_000);
+  const batch = args.number('batch', 100);
+  const sides = WIDTHS.map(([name, identifier]) => ({
+    name,
+    chunk: chunkOf(identifier, batch),
+    ns: [] as number[],
+  }));
+  for (const side of sides) parseMany(side.chunk, batch, packets / 10); // warm-up
+  for (let rep = 0; rep < reps; rep++) {
+    for (const side of rep % 2 === 0 ? sides : [...sides].reverse()) {
+      side.ns.push(parseMany(side.chunk, batch, packets));
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+  }
+  const medians = sides.map((side) => {
+    const result = spread(side.ns);
+    console.log(`identifier of ${side.name}: ${spreadText(result)} ns per packet`);
+    return result.median;
+  });
+  const difference = (medians[1] ?? 0) - (medians[0] ?? 0);
+  console.log(
+    `${reps} reps of ${int(packets)} packets in chunks of ${batch}; difference of medians ${int(difference)} ns`,
+  );
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exitCode = 1;
+});
