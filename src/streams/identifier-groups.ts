@@ -5,13 +5,14 @@
  *
  * The dispatcher hands a copy to the live filters that hold one of its identifiers and match its topic.
  * So filters that share an identifier must never match one topic together:
- * - exact filters (no wildcard, no share group) share one identifier: each matches only itself;
+ * - exact filters (no wildcard, no share group) share one identifier, the constant
+ *   {@link EXACT_FILTERS_ID} (one byte on the wire): each matches only itself;
  * - a wildcard filter joins the first group of wildcard filters that it overlaps none of, else it starts a
  *   group (`a/+/x` and `b/#` can share; `a/+` and `a/b/#` cannot: both match `a/b`);
  * - a `$share/<group>/F` or `$queue/F` filter keeps one of its own: it routes like `F`.
  *
- * A shared identifier is held while a filter holding it is live, and goes back to {@link SubscriptionIds}
- * with the last one, like any filter's own.
+ * A wildcard group's identifier is held while a filter holding it is live, and goes back to
+ * {@link SubscriptionIds} with the last one, like any filter's own.
  *
  * With one identifier per filter, 10,000 filters of the bench's workload went in 10,000 SUBSCRIBEs and
  * took 0.67-0.84 s to subscribe on Mosquitto, against about 0.2 s on MQTT 3.1.1 (100 filters per packet).
@@ -20,7 +21,7 @@
  * @internal
  */
 import type { Route } from './filter-entry.js';
-import type { SubscriptionIds } from './subscription-ids.js';
+import { EXACT_FILTERS_ID, type SubscriptionIds } from './subscription-ids.js';
 import { filterLevels, hasWildcard, type ParsedFilter } from './topic-filter.js';
 import type { TopicTrie } from './topic-trie.js';
 
@@ -35,10 +36,8 @@ const OVERLAP_BUDGET = 512;
 
 /** See the module documentation. */
 export class IdentifierGroups {
-  /** Live filters per shared identifier (the exact filters' and each wildcard group's), oldest first. */
+  /** Live filters per wildcard group's identifier, oldest first. */
   private readonly members = new Map<number, number>();
-  /** The exact filters' identifier, while one of them is live. */
-  private exactId: number | undefined;
 
   /**
    * @param ids - where identifiers come from (and go back to).
@@ -55,32 +54,30 @@ export class IdentifierGroups {
    */
   take(filter: ParsedFilter): number {
     if (filter.shareGroup !== undefined) return this.ids.take();
-    const id = hasWildcard(filter)
-      ? (this.groupFor(filter) ?? this.ids.take())
-      : (this.exactId ??= this.ids.take());
+    if (!hasWildcard(filter)) return EXACT_FILTERS_ID;
+    const id = this.groupFor(filter) ?? this.ids.take();
     this.members.set(id, (this.members.get(id) ?? 0) + 1);
     return id;
   }
 
   /** A broker filter holding `id` was removed. */
   release(id: number): void {
+    if (id === EXACT_FILTERS_ID) return;
     const members = this.members.get(id) ?? 0;
     if (members > 1) return void this.members.set(id, members - 1);
     this.members.delete(id);
-    if (id === this.exactId) this.exactId = undefined;
     this.ids.release(id);
   }
 
   /** The first of the oldest wildcard groups that holds no filter overlapping `filter`, if any. */
   private groupFor(filter: ParsedFilter): number | undefined {
-    if (this.members.size === (this.exactId === undefined ? 0 : 1)) return undefined;
+    if (this.members.size === 0) return undefined;
     const overlapping: Route[] = [];
     if (!this.trie.overlapping(filterLevels(filter), overlapping, OVERLAP_BUDGET)) return undefined;
     const taken = new Set<number>();
     for (const route of overlapping) taken.add(route.entry.id);
     let tried = 0;
     for (const id of this.members.keys()) {
-      if (id === this.exactId) continue;
       if (!taken.has(id)) return id;
       if (++tried === GROUPS_TRIED) break;
     }

@@ -6,7 +6,7 @@
  * and the wide observers every message, the two share-group members every message once between them.
  * The 3.1.1 run of the same set-up shows the documented limitation (routing by topic: the shared
  * observer also gets the messages sent for the plain filter) and the warning. Exact filters share one
- * identifier, so their SUBSCRIBEs carry many filters each; Mosquitto still routes each copy right.
+ * identifier (1), so their SUBSCRIBEs carry many filters each; Mosquitto still routes each copy right.
  */
 import { filter as where, type Subscription } from 'rxjs';
 import type { ConnectorEvent, LogEntry, MqttMessage } from '../../../src/index';
@@ -131,6 +131,10 @@ test('MQTT 5: exact filters share one identifier and pack into SUBSCRIBEs of 100
   // Mosquitto sent a copy per subscription: the exact one, the wildcard and, for dev/7, the group's.
   expect(wire.items).toHaveLength(2 * exactCount + 1 + 1);
   exact.forEach((recorder, n) => expect(recorder.items.map((m) => m.payload.n)).toEqual([n]));
+  // The exact filters' identifier is 1, one byte in each copy Mosquitto sent for them.
+  expect(exact.map((recorder) => recorder.items[0]?.properties?.subscriptionIdentifier)).toEqual(
+    Array(exactCount).fill(1),
+  );
   expect(numbers(wildcard.items.slice(0, -1))).toEqual(Array.from({ length: exactCount }, (_, n) => n));
   expect(shared.items.map((m) => m.payload.n)).toEqual([7]);
 });

@@ -1,11 +1,11 @@
 /**
- * How new broker filters get their MQTT 5 Subscription Identifiers: exact filters one between them, shared
+ * How new broker filters get their MQTT 5 Subscription Identifiers: exact filters one between them (1), shared
  * filters their own, wildcard filters the first group holding none they overlap — bounded in the trie
  * nodes read and the groups tried, falling back to a group of their own.
  */
 import { FilterEntry, Route } from '../../../src/streams/filter-entry';
 import { IdentifierGroups } from '../../../src/streams/identifier-groups';
-import { SubscriptionIds } from '../../../src/streams/subscription-ids';
+import { EXACT_FILTERS_ID, SubscriptionIds } from '../../../src/streams/subscription-ids';
 import { resolveSettings } from '../../../src/streams/subscription-settings';
 import { filterLevels, parseFilter } from '../../../src/streams/topic-filter';
 import { TopicTrie } from '../../../src/streams/topic-trie';
@@ -36,31 +36,31 @@ function table(first = 100, max?: number) {
 }
 
 describe('IdentifierGroups', () => {
-  it('gives exact filters one identifier between them and shared filters their own', () => {
+  it('gives exact filters one identifier between them, 1, and shared filters their own', () => {
     const { add } = table();
-    const common = add('a/b');
-    expect([add('c'), add('a/b/c'), add('/')]).toEqual([common, common, common]);
+    expect([add('a/b'), add('c'), add('a/b/c'), add('/')]).toEqual(Array(4).fill(EXACT_FILTERS_ID));
     const shared = [add('$share/g/a/b'), add('$share/h/a/b'), add('$queue/a/b'), add('$share/g/x/+')];
-    expect(new Set([common, ...shared]).size).toBe(5);
+    expect(new Set([EXACT_FILTERS_ID, ...shared]).size).toBe(5);
   });
 
-  it('keeps the exact filters’ identifier while one of them is live, and frees it with the last', () => {
-    const { add, remove } = table();
-    const exact = add('a');
-    expect(add('b')).toBe(exact);
+  it('keeps identifier 1 for exact filters whichever come and go, and hands it to no other filter', () => {
+    const { add, remove } = table(2, 4);
+    expect(add('a')).toBe(EXACT_FILTERS_ID);
     remove('a');
-    expect(add('c')).toBe(exact);
-    remove('b');
-    remove('c');
-    expect(add('d')).not.toBe(exact);
+    expect([add('x/+'), add('x/#'), add('$share/g/x')]).toEqual([2, 3, 4]);
+    remove('x/+');
+    // Wrapped: 2 is free again, 3 and 4 are held, and 1 is not the counter's.
+    expect(add('$share/g/y')).toBe(2);
+    expect(() => add('$share/g/z')).toThrow(RangeError);
+    expect(add('b')).toBe(EXACT_FILTERS_ID);
   });
 
   it('skips shared identifiers that live filters hold after the counter wrapped', () => {
-    const { add, remove } = table(1, 3);
-    expect([add('a'), add('x/+'), add('y/+')]).toEqual([1, 2, 2]);
-    expect(add('$share/g/z')).toBe(3);
+    const { add, remove } = table(2, 4);
+    expect([add('a'), add('x/+'), add('y/+')]).toEqual([EXACT_FILTERS_ID, 2, 2]);
+    expect([add('$share/g/z'), add('$share/g/u')]).toEqual([3, 4]);
     remove('$share/g/z');
-    expect(add('$share/g/w')).toBe(3); // wrapped: 1 and 2 are held by the groups' filters
+    expect(add('$share/g/w')).toBe(3); // wrapped: 2 and 4 are held
     expect(() => add('$share/g/v')).toThrow(RangeError);
   });
 

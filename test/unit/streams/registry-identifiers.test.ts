@@ -36,14 +36,17 @@ describe('with subscription identifiers (MQTT 5)', () => {
     }
   });
 
-  it('wraps from the largest identifier to 1 and keeps routing each filter its own copies', async () => {
+  it('wraps from the largest identifier to 2 (1 is the exact filters’) and keeps routing each filter its own copies', async () => {
     const { port, registry } = await setup({ firstSubscriptionId: 268_435_455 }, V5);
     const last = collect(registry.observe('a/+'));
     const wrapped = collect(registry.observe('a/#'));
+    const exact = collect(registry.observe('a/b'));
     await settle();
-    expect(identifiers(port)).toEqual({ 'a/+': 268_435_455, 'a/#': 1 });
-    port.deliver('a/b', 'to the wrapped one', { properties: { subscriptionIdentifier: 1 } });
+    expect(identifiers(port)).toEqual({ 'a/+': 268_435_455, 'a/#': 2, 'a/b': 1 });
+    port.deliver('a/b', 'to the wrapped one', { properties: { subscriptionIdentifier: 2 } });
+    port.deliver('a/b', 'to the exact one', { properties: { subscriptionIdentifier: 1 } });
     expect(payloads(wrapped.values)).toEqual(['to the wrapped one']);
+    expect(payloads(exact.values)).toEqual(['to the exact one']);
     expect(last.values).toEqual([]);
   });
 
