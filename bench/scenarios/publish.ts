@@ -6,177 +6,15 @@
  * a socket buffer); rate = n / time until the fence's PUBACK. One fresh connection per run.
  */
 import type { QoS } from '../../src/connector/types.js';
-import { type BenchBroker, scenarioBroker } from '../lib/brokers.js';
-import {
-  connectorPublishRun,
-  connectorPublishToRun,
-  connectorWindowedRun,
-  startConnector,
-} from '../lib/connector.js';
-import { QuietPort } from '../lib/quiet-port.js';
-import { PublishPipeline } from '../../src/streams/publish-pipeline.js';
-import { connectRaw, endRaw, expertWindow, type RawPattern, rawPublishRun } from '../lib/raw.js';
+import { scenarioBroker } from '../lib/brokers.js';
+import { brokerBusyNote, brokerLoadText } from '../lib/cost.js';
+import { watchDrainListeners } from '../lib/drain-watch.js';
+import { publishVariants, type Variant, VariantResult } from '../lib/publish-variants.js';
+import { expertWindow } from '../lib/raw.js';
 import { runScenario } from '../lib/scenario.js';
 import { fixed, int, repsMeeting, spread, spreadText, times } from '../lib/stats.js';
 import { rotate } from '../lib/timing.js';
-import { brokerBusyNote, brokerLoadText, measureCost, type RunCost, RunSamples } from '../lib/cost.js';
-import { watchDrainListeners } from '../lib/drain-watch.js';
 import { WarningWatch } from '../lib/warnings.js';
-
-/** One way of publishing n messages; resolves with elapsed ms. */
-interface Variant {
-  readonly name: string;
-  readonly raw: boolean;
-  /** A diagnosis row (where the connector's time goes): not a reference, not a target. */
-  readonly diagnosis?: boolean;
-  /** Excluded from "best raw" (the broker silently drops what it acknowledges). */
-  readonly lossy?: string;
-  /** Runs only in the first this-many reps (the slow per-message-callback pattern). */
-  readonly maxReps?: number;
-  /** Connector variants: how often the broker dropped the connection during this row's runs. */
-  readonly drops?: { count: number };
-  run(n: number): Promise<Timed>;
-}
-
-/** Elapsed ms of the publishing (connect and close excluded) and what it cost this process. */
-interface Timed {
-  readonly elapsed: number;
-  readonly cost: RunCost;
-}
-
-/** Times `body` and measures its CPU and GC cost, and the broker's CPU when given its pid. */
-async function timed(body: () => Promise<number>, brokerPid?: number): Promise<Timed> {
-  const meter = measureCost(brokerPid);
-  const elapsed = await body();
-  return { elapsed, cost: await meter.stop() };
-}
-
-/** Outcome of one variant over the reps of a row. */
-class VariantResult extends RunSamples {
-  readonly failures: string[] = [];
-  /** Most 'drain' listeners seen on one socket during a run. */
-  maxDrain = 0;
-}
-
-const TOPIC = 'bench/pub';
-
-function rawVariant(
-  broker: BenchBroker,
-  name: string,
-  qos: QoS,
-  payload: Buffer,
-  pattern: RawPattern,
-  timeoutMs: number,
-): Variant {
-  // Stock mosquitto acknowledges inbound QoS 2 beyond its 20 in flight and drops them (baseline F4).
-  const lossy =
-    broker.spec.kind === 'mosquitto' && !broker.spec.unbounded && qos === 2 && pattern.kind === 'fire'
-      ? 'stock mosquitto drops all but ~20 in flight after completing their handshake (baseline F4): not a loss-free reference'
-      : undefined;
-  return {
-    name,
-    raw: true,
-    lossy,
-    // QoS 0 with a callback per message is quadratic in MQTT.js (baseline F1): ~5 s a run at 50,000, an
-    // order of magnitude off the others, so three reps say all there is to say.
-    ...(qos === 0 && pattern.kind === 'fire' ? { maxReps: 3 } : {}),
-    async run(n) {
-      const client = await connectRaw(broker.url, { noDelay: true });
-      try {
-        return await timed(
-          () => rawPublishRun(client, TOPIC, n, qos, payload, pattern, timeoutMs),
-          broker.pid(),
-        );
-      } finally {
-        await endRaw(client);
-      }
-    },
-  };
-}
-
-/**
- * How a connector variant publishes its n messages (resolves with elapsed ms): `connectorPublishToRun`'s
- * shape, which `connectorPublishRun` fits too (it also takes strings, for bench/tools/ab.ts --text).
- */
-type ConnectorRun = typeof connectorPublishToRun;
-
-/**
- * The connector, publishing with `publishRun`: `connectorPublishRun` (every promise awaited) or
- * `connectorPublishToRun` (the publishTo operator, no promise per message). Counts broker drops.
- */
-function connectorVariant(
-  name: string,
-  publishRun: ConnectorRun,
-  broker: BenchBroker,
-  qos: QoS,
-  payload: Buffer,
-  timeoutMs: number,
-): Variant {
-  const drops = { count: 0 };
-  return {
-    drops,
-    name,
-    raw: false,
-    async run(n) {
-      const bench = await startConnector(broker.url);
-      try {
-        return await timed(
-          () => publishRun(bench.connector, TOPIC, n, qos, payload, timeoutMs),
-          broker.pid(),
-        );
-      } finally {
-        drops.count += bench.drops();
-        await bench.close();
-      }
-    },
-  };
-}
-
-/** Diagnosis: the connector used the windowed way (at most `window` promises outstanding). */
-function connectorWindowedVariant(
-  broker: BenchBroker,
-  qos: QoS,
-  payload: Buffer,
-  window: number,
-  timeoutMs: number,
-): Variant {
-  return {
-    name: `connector, at most ${window} promises outstanding (diagnosis)`,
-    raw: false,
-    diagnosis: true,
-    async run(n) {
-      const bench = await startConnector(broker.url);
-      try {
-        return await timed(
-          () => connectorWindowedRun(bench.connector, TOPIC, n, qos, payload, window, timeoutMs),
-          broker.pid(),
-        );
-      } finally {
-        await bench.close();
-      }
-    },
-  };
-}
-
-/** Diagnosis: the publish pipeline alone over a fake port (no MQTT.js, no network): the layer's own CPU. */
-function pipelineAloneVariant(qos: QoS, payload: Buffer): Variant {
-  return {
-    name: 'publish pipeline alone, fake port, no network (diagnosis)',
-    raw: false,
-    diagnosis: true,
-    async run(n) {
-      const pipeline = new PublishPipeline(new QuietPort(), { throttleInterval: 0 });
-      pipeline.resume();
-      return timed(async () => {
-        const start = performance.now();
-        const promises = new Array<Promise<unknown>>(n);
-        for (let i = 0; i < n; i++) promises[i] = pipeline.publish(TOPIC, payload, { qos });
-        await Promise.all(promises);
-        return performance.now() - start;
-      });
-    },
-  };
-}
 
 runScenario('1-publish', 'Publish throughput (throttleInterval 0)', async (ctx) => {
   const brokers = ctx.args.list('brokers', ['aedes']);
@@ -197,62 +35,14 @@ runScenario('1-publish', 'Publish throughput (throttleInterval 0)', async (ctx) 
         const n = qos === 2 ? n2 : n01;
         const payload = Buffer.alloc(size, 0x78);
         const window = expertWindow(qos);
-        const variants: Variant[] = [
-          rawVariant(
-            broker,
-            qos === 0 ? 'raw, callback per message, all fired' : 'raw, all fired (callback each)',
-            qos,
-            payload,
-            { kind: 'fire' },
-            timeoutMs,
-          ),
-          rawVariant(
-            broker,
-            `raw, window ${window} (expert)`,
-            qos,
-            payload,
-            { kind: 'window', window },
-            timeoutMs,
-          ),
-          connectorVariant(
-            'connector, all fired, every promise awaited',
-            connectorPublishRun,
-            broker,
-            qos,
-            payload,
-            timeoutMs,
-          ),
-          connectorVariant(
-            'connector, publishTo operator (no promise per message)',
-            connectorPublishToRun,
-            broker,
-            qos,
-            payload,
-            timeoutMs,
-          ),
-          ...(size === Math.min(...sizes) && !ctx.smoke
-            ? [
-                connectorWindowedVariant(broker, qos, payload, window, timeoutMs),
-                pipelineAloneVariant(qos, payload),
-              ]
-            : []),
-          // At QoS 0 the promises themselves are most of the cost: this row shows raw MQTT.js with them.
-          ...(qos === 0
-            ? [
-                {
-                  ...rawVariant(
-                    broker,
-                    `raw, window ${window} + a promise per message, all awaited (diagnosis)`,
-                    qos,
-                    payload,
-                    { kind: 'promised-window', window },
-                    timeoutMs,
-                  ),
-                  diagnosis: true,
-                },
-              ]
-            : []),
-        ];
+        const variants = publishVariants(
+          broker,
+          qos,
+          payload,
+          window,
+          timeoutMs,
+          size === Math.min(...sizes) && !ctx.smoke,
+        );
         const results = new Map(variants.map((v) => [v.name, new VariantResult()]));
         // Warm-up run per variant (n/5), discarded.
         for (const variant of variants) {
