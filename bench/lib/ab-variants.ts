@@ -9,7 +9,8 @@ import type { Args } from './args.js';
 import type { BrokerEndpoint } from './brokers.js';
 import { measureCost, type RunCost } from './cost.js';
 import { type ConnectorClass, connectorPublishRun, startConnector } from './connector.js';
-import { e2eRun, payloads } from './e2e.js';
+import { e2eRun } from './e2e.js';
+import { payloads } from './e2e-receiver.js';
 import { connectRaw, endRaw, expertWindow, type RawPattern, rawPublishRun } from './raw.js';
 
 /** What every run of one A/B shares, whatever its QoS. */

@@ -1,146 +1,20 @@
 /**
  * One end-to-end run: publisher → broker → subscriber, both in this process, n messages carrying a
- * sequence number; counts unique, duplicate and out-of-order arrivals. Shared by scenarios 2 and 7.
+ * sequence number, counted by a `Receiver` (e2e-receiver.ts). Shared by scenarios 2, 7 and 8 and the tools.
  */
 import type { MqttClient } from 'mqtt';
 import type { QoS } from '../../src/connector/types.js';
 import type { BrokerEndpoint } from './brokers.js';
-import { brokerLoad, measureCost, type RunCost } from './cost.js';
-import { errorText } from './output.js';
+import { measureCost } from './cost.js';
 import { type BenchConnector, type ConnectorClass, publishWindowed, startConnector } from './connector.js';
+import { type E2eResult, Receiver, result } from './e2e-receiver.js';
 import { connectRaw, endRaw, windowWithin } from './raw.js';
-import { sleep, withTimeout } from './timing.js';
-
-/** What one run measured. */
-export interface E2eResult {
-  /** Unique messages received per second (first publish → last receive). */
-  readonly rate: number;
-  readonly unique: number;
-  readonly lost: number;
-  readonly duplicates: number;
-  readonly outOfOrder: number;
-  /** "complete", "idle" (publisher done, nothing arrived for a while) or "cap" (time cap). */
-  readonly outcome: 'complete' | 'idle' | 'cap';
-  /** Publisher error (e.g. disconnected by the broker), if any. */
-  readonly error?: string;
-  /** This process's CPU and GC time per unique message received (µs): both clients run here. */
-  readonly cpuPerMessage?: number;
-  readonly gcPerMessage?: number;
-  /** The broker's CPU per unique message received (µs) and its busy share of the run (0–1), if measured. */
-  readonly brokerCpuPerMessage?: number;
-  readonly brokerBusy?: number;
-}
-
-/** Counts arrivals by sequence number. */
-class Receiver {
-  private readonly seen: Uint8Array;
-  unique = 0;
-  duplicates = 0;
-  outOfOrder = 0;
-  last = -1;
-  lastAt = 0;
-  private wake: (() => void) | undefined;
-
-  constructor(readonly n: number) {
-    this.seen = new Uint8Array(n);
-  }
-
-  receive(payload: Uint8Array): void {
-    const seq =
-      ((payload[0] ?? 0) << 24) | ((payload[1] ?? 0) << 16) | ((payload[2] ?? 0) << 8) | (payload[3] ?? 0);
-    if (seq < 0 || seq >= this.n) return;
-    this.lastAt = performance.now();
-    if (this.seen[seq] === 1) {
-      this.duplicates++;
-      return;
-    }
-    this.seen[seq] = 1;
-    this.unique++;
-    if (seq < this.last) this.outOfOrder++;
-    this.last = Math.max(this.last, seq);
-    if (this.unique === this.n) this.wake?.();
-  }
-
-  /** Resolves when all arrived, or `idleMs` after `published` with nothing new, or at `capMs`. */
-  async done(
-    published: Promise<unknown>,
-    idleMs: number,
-    capMs: number,
-    start: number,
-  ): Promise<E2eResult['outcome']> {
-    if (this.unique === this.n) return 'complete';
-    const all = new Promise<void>((resolve) => (this.wake = resolve));
-    let publisherDone = false;
-    void published.then(
-      () => (publisherDone = true),
-      () => (publisherDone = true),
-    );
-    for (;;) {
-      const winner = await Promise.race([
-        all.then(() => 'all' as const),
-        sleep(50).then(() => 'tick' as const),
-      ]);
-      if (winner === 'all' || this.unique === this.n) return 'complete';
-      const now = performance.now();
-      if (now - start > capMs) return 'cap';
-      if (publisherDone && now - Math.max(this.lastAt, start) > idleMs) return 'idle';
-    }
-  }
-}
-
-/** A payload of `size` bytes whose first 4 bytes are `seq` (big-endian). */
-export function sequenced(seq: number, size: number, template: Buffer): Buffer {
-  const payload = Buffer.from(template);
-  payload.writeUInt32BE(seq, 0);
-  return payload;
-}
-
-/** Pre-built payloads (building them is not part of what is timed). */
-export function payloads(n: number, size: number): Buffer[] {
-  const template = Buffer.alloc(Math.max(4, size), 0x78);
-  return Array.from({ length: n }, (_, i) => sequenced(i, size, template));
-}
-
-/** The record of a run that threw (a broker that refused, a client that could not connect): all `n` lost. */
-export function failedE2e(n: number, error: unknown): E2eResult {
-  return {
-    rate: 0,
-    unique: 0,
-    lost: n,
-    duplicates: 0,
-    outOfOrder: 0,
-    outcome: 'cap',
-    error: errorText(error),
-  };
-}
+import { withTimeout } from './timing.js';
 
 /** Limits of one run. */
 export interface E2eLimits {
   readonly idleMs: number;
   readonly capMs: number;
-}
-
-function result(
-  rx: Receiver,
-  start: number,
-  outcome: E2eResult['outcome'],
-  cost: RunCost,
-  error?: string,
-): E2eResult {
-  const elapsed = (rx.lastAt > 0 ? rx.lastAt : performance.now()) - start;
-  const load = brokerLoad(cost, rx.unique);
-  return {
-    cpuPerMessage: cost.cpuUs / Math.max(1, rx.unique),
-    gcPerMessage: cost.gcUs / Math.max(1, rx.unique),
-    ...(load !== undefined ? { brokerCpuPerMessage: load.perMessage, brokerBusy: load.busy } : {}),
-    rate: rx.unique > 0 ? (rx.unique / elapsed) * 1000 : 0,
-    unique: rx.unique,
-    lost: rx.n - rx.unique,
-    duplicates: rx.duplicates,
-    outOfOrder: rx.outOfOrder,
-    outcome,
-    ...(error !== undefined ? { error } : {}),
-  };
 }
 
 /** Which client publishes and which subscribes. */

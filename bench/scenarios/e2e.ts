@@ -7,15 +7,8 @@
 import type { QoS } from '../../src/connector/types.js';
 import { scenarioBroker } from '../lib/brokers.js';
 import { brokerBusyNote, brokerLoadText } from '../lib/cost.js';
-import {
-  connectorE2e,
-  type E2eResult,
-  e2eRun,
-  type E2eSides,
-  failedE2e,
-  payloads,
-  rawE2e,
-} from '../lib/e2e.js';
+import { connectorE2e, e2eRun, type E2eSides, rawE2e } from '../lib/e2e.js';
+import { type E2eResult, failedE2e, payloads } from '../lib/e2e-receiver.js';
 import { runScenario } from '../lib/scenario.js';
 import { fixed, int, repsMeeting, spread, spreadText, times } from '../lib/stats.js';
 import { rotate } from '../lib/timing.js';

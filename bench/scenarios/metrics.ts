@@ -6,7 +6,8 @@
  */
 import { type BenchBroker, scenarioBroker } from '../lib/brokers.js';
 import { type BenchConnector, connectorPublishRun, startConnector } from '../lib/connector.js';
-import { connectorE2e, type E2eResult, payloads } from '../lib/e2e.js';
+import { connectorE2e } from '../lib/e2e.js';
+import { type E2eResult, payloads } from '../lib/e2e-receiver.js';
 import { runScenario } from '../lib/scenario.js';
 import { int, spread, spreadText, times } from '../lib/stats.js';
 import { rotate } from '../lib/timing.js';

@@ -13,7 +13,8 @@
  */
 import type { QoS } from '../../src/connector/types.js';
 import { type BenchBroker, scenarioBroker } from '../lib/brokers.js';
-import { e2eRun, type E2eResult, failedE2e, payloads } from '../lib/e2e.js';
+import { e2eRun } from '../lib/e2e.js';
+import { type E2eResult, failedE2e, payloads } from '../lib/e2e-receiver.js';
 import { errorText } from '../lib/output.js';
 import { publishOnce } from '../lib/publish-once.js';
 import { measureInterleaved, openEnd, pair, type Pair } from '../lib/round-trip.js';

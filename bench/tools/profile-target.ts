@@ -12,7 +12,8 @@ import {
   connectorWindowedRun,
   startConnector,
 } from '../lib/connector.js';
-import { connectorE2e, e2eRun, payloads, rawE2e } from '../lib/e2e.js';
+import { connectorE2e, e2eRun, rawE2e } from '../lib/e2e.js';
+import { payloads } from '../lib/e2e-receiver.js';
 import { connectRaw, endRaw, expertWindow, type RawPattern, rawPublishRun } from '../lib/raw.js';
 import { measure, openEnd, pair } from '../lib/round-trip.js';
 
