@@ -38,17 +38,22 @@ const FIRST_COUNTED_ID = EXACT_FILTERS_ID + 1;
 export class SubscriptionIds {
   /** Held identifiers, from the first wrap-around on (before it, nothing needs tracking). */
   private held: Set<number> | undefined;
+  /** The next identifier to hand out (or, above `max`, the wrap-around). */
+  private next: number;
 
   /**
    * @param liveIds - the identifiers held by live filters; asked once, at the first wrap-around.
-   * @param next - the first identifier to hand out (default: random in the lower half of the range).
+   * @param first - the first identifier to hand out (default: random in the lower half of the range; one
+   *   below 2 starts at 2).
    * @param max - the largest identifier (default {@link MAX_SUBSCRIPTION_ID}; tests use a small one).
    */
   constructor(
     private readonly liveIds: () => Iterable<number>,
-    private next = FIRST_COUNTED_ID + Math.floor(Math.random() * (MAX_SUBSCRIPTION_ID >> 1)),
+    first = FIRST_COUNTED_ID + Math.floor(Math.random() * (MAX_SUBSCRIPTION_ID >> 1)),
     private readonly max = MAX_SUBSCRIPTION_ID,
-  ) {}
+  ) {
+    this.next = Math.max(first, FIRST_COUNTED_ID);
+  }
 
   /**
    * An identifier no live filter holds.

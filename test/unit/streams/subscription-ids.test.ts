@@ -48,6 +48,10 @@ describe('SubscriptionIds', () => {
     expect(liveIds).toHaveBeenCalledTimes(1);
   });
 
+  it('starts at 2 when asked to start below it', () => {
+    expect(new SubscriptionIds(() => [], EXACT_FILTERS_ID).take()).toBe(2);
+  });
+
   it('never hands out the exact filters’ identifier, nor counts it among those held', () => {
     const ids = new SubscriptionIds(() => [EXACT_FILTERS_ID, 3], 3, 3); // 3: the one taken first
     expect([ids.take(), ids.take()]).toEqual([3, 2]);
