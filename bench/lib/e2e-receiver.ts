@@ -110,7 +110,7 @@ export function failedE2e(n: number, error: unknown): E2eResult {
 }
 
 /** The record of a finished run: rates and counts from `rx`, costs per unique message received. */
-export function result(
+export function finishedE2e(
   rx: Receiver,
   start: number,
   outcome: E2eResult['outcome'],

@@ -7,7 +7,7 @@ import type { QoS } from '../../src/connector/types.js';
 import type { BrokerEndpoint } from './brokers.js';
 import { measureCost } from './cost.js';
 import { type BenchConnector, type ConnectorClass, publishWindowed, startConnector } from './connector.js';
-import { type E2eResult, Receiver, result } from './e2e-receiver.js';
+import { type E2eResult, finishedE2e, Receiver } from './e2e-receiver.js';
 import { connectRaw, endRaw, windowWithin } from './raw.js';
 import { withTimeout } from './timing.js';
 
@@ -175,7 +175,7 @@ export async function e2eRun(
     const outcome = await rx.done(published, limits.idleMs, limits.capMs, start);
     const cost = await meter.stop();
     const drops = pubDrops() + sub.drops();
-    return result(
+    return finishedE2e(
       rx,
       start,
       outcome,

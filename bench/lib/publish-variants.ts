@@ -54,6 +54,7 @@ export class VariantResult extends RunSamples {
 /** The topic every variant publishes to. */
 const TOPIC = 'bench/pub';
 
+/** Raw MQTT.js publishing with `pattern` on a fresh connection per run (TCP_NODELAY, as the connector). */
 function rawVariant(
   broker: BenchBroker,
   name: string,
