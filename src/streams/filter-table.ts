@@ -32,7 +32,7 @@ export interface FilterTableDeps {
   readonly sync: SubscriptionSync;
   readonly scheduler: SchedulerLike;
   readonly errors: Subject<MqttConnectorError>;
-  /** The first Subscription Identifier to hand out (tests); default random. */
+  /** The first Subscription Identifier the counter hands out (tests; at least 2); default random. */
   readonly firstId?: number;
   log(level: LogLevel, message: string, context: Record<string, unknown>): void;
 }

@@ -43,7 +43,10 @@ export interface SubscriptionRegistryOptions {
    * SUBSCRIBE_REFUSED. Default 20 (about 7.5 minutes); -1 = no limit; 0 = give up at the first refusal.
    */
   maxRestoreAttempts?: number;
-  /** The first MQTT 5 Subscription Identifier to hand out (for tests of the wrap-around). Default random. */
+  /**
+   * The first MQTT 5 Subscription Identifier the counter hands out (tests of the wrap-around; at least 2,
+   * since 1 is the exact filters'). Default random.
+   */
   firstSubscriptionId?: number;
 }
 
