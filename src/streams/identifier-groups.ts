@@ -21,9 +21,20 @@
  * @internal
  */
 import type { Route } from './filter-entry.js';
-import { EXACT_FILTERS_ID, type SubscriptionIds } from './subscription-ids.js';
+import { FIRST_COUNTED_ID, type SubscriptionIds } from './subscription-ids.js';
 import { filterLevels, hasWildcard, type ParsedFilter } from './topic-filter.js';
 import type { TopicTrie } from './topic-trie.js';
+
+/**
+ * The identifier every exact filter holds, below the counter's range. An identifier below 128 is one byte
+ * on the wire, and mqtt-packet reads a property a byte at a time, slicing a Buffer for each: a counter's
+ * four-byte one cost three more slices per received message. A constant is safe where a counter's value
+ * would not be: a copy carrying it reaches only the live exact filter equal to its topic, and a stored
+ * session's exact subscription on that topic was replaced by that filter's own SUBSCRIBE. (A stored
+ * wildcard subscription's identifier, reused, would route its copies to a live filter: hence the counter's
+ * random start for the others.)
+ */
+export const EXACT_FILTERS_ID = FIRST_COUNTED_ID - 1;
 
 /** Groups of wildcard filters tried, oldest first, before a new one starts its own. */
 const GROUPS_TRIED = 16;

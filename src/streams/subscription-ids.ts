@@ -9,24 +9,17 @@
 export const MAX_SUBSCRIPTION_ID = 268_435_455;
 
 /**
- * The identifier every exact filter holds (see `IdentifierGroups`), never handed out by
- * {@link SubscriptionIds}. An identifier below 128 is one byte on the wire, and mqtt-packet reads a
- * property a byte at a time, slicing a Buffer for each: a random four-byte one cost three more slices per
- * received message. A constant is safe where a counter's value would not be: a copy carrying it reaches
- * only the live exact filter equal to its topic, and a stored session's exact subscription on that topic
- * was replaced by that filter's own SUBSCRIBE.
+ * The smallest identifier {@link SubscriptionIds} hands out. The ones below it are its callers' to hold
+ * as constants (`IdentifierGroups` gives 1 to every exact filter), and it never counts them as held.
  */
-export const EXACT_FILTERS_ID = 1;
-
-/** The smallest identifier {@link SubscriptionIds} hands out (the ones below it are reserved). */
-const FIRST_COUNTED_ID = EXACT_FILTERS_ID + 1;
+export const FIRST_COUNTED_ID = 2;
 
 /**
  * A counter starting at a random value (so that a new process resuming the session of an earlier one
  * rarely reuses an identifier that one gave another filter). Until it wraps around, every identifier it
  * hands out is new, so it tracks nothing; from the first wrap on, it keeps the set of identifiers held
  * and skips them, since a reused identifier would route a filter's messages to another filter as well.
- * It never hands out {@link EXACT_FILTERS_ID}.
+ * It never hands out an identifier below {@link FIRST_COUNTED_ID}.
  *
  * @example
  * ```ts
@@ -63,7 +56,7 @@ export class SubscriptionIds {
   take(): number {
     if (this.next > this.max) {
       this.next = FIRST_COUNTED_ID;
-      // The exact filters' identifier is held too, but it is outside the counter's range.
+      // The reserved identifiers below the counter's range are held too, but not the counter's to skip.
       this.held ??= new Set([...this.liveIds()].filter((id) => id >= FIRST_COUNTED_ID));
     }
     const held = this.held;

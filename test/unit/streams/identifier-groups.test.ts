@@ -4,8 +4,8 @@
  * nodes read and the groups tried, falling back to a group of their own.
  */
 import { FilterEntry, Route } from '../../../src/streams/filter-entry';
-import { IdentifierGroups } from '../../../src/streams/identifier-groups';
-import { EXACT_FILTERS_ID, SubscriptionIds } from '../../../src/streams/subscription-ids';
+import { EXACT_FILTERS_ID, IdentifierGroups } from '../../../src/streams/identifier-groups';
+import { SubscriptionIds } from '../../../src/streams/subscription-ids';
 import { resolveSettings } from '../../../src/streams/subscription-settings';
 import { filterLevels, parseFilter } from '../../../src/streams/topic-filter';
 import { TopicTrie } from '../../../src/streams/topic-trie';

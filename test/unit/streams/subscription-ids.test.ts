@@ -1,12 +1,15 @@
 /**
  * Subscription Identifiers: unique among live filters, across the wrap-around of the counter, and never
- * the exact filters' constant one.
+ * one below its range (reserved: the exact filters' constant one).
  */
 import {
-  EXACT_FILTERS_ID,
+  FIRST_COUNTED_ID,
   MAX_SUBSCRIPTION_ID,
   SubscriptionIds,
 } from '../../../src/streams/subscription-ids';
+
+/** The identifier below the counter's range (the exact filters' in IdentifierGroups). */
+const RESERVED = FIRST_COUNTED_ID - 1;
 
 describe('SubscriptionIds', () => {
   it('starts at a random identifier in the lower half of the range and counts up', () => {
@@ -35,7 +38,7 @@ describe('SubscriptionIds', () => {
 
   it('asks for the live identifiers once, at the first wrap, and tracks releases after it', () => {
     // 1: the exact filters'; 3: an older filter's; 4: the one created below.
-    const liveIds = jest.fn(() => [EXACT_FILTERS_ID, 3, 4]);
+    const liveIds = jest.fn(() => [RESERVED, 3, 4]);
     const ids = new SubscriptionIds(liveIds, 4, 4);
     expect(ids.take()).toBe(4);
     expect(liveIds).not.toHaveBeenCalled();
@@ -49,11 +52,11 @@ describe('SubscriptionIds', () => {
   });
 
   it('starts at 2 when asked to start below it', () => {
-    expect(new SubscriptionIds(() => [], EXACT_FILTERS_ID).take()).toBe(2);
+    expect(new SubscriptionIds(() => [], RESERVED).take()).toBe(2);
   });
 
-  it('never hands out the exact filters’ identifier, nor counts it among those held', () => {
-    const ids = new SubscriptionIds(() => [EXACT_FILTERS_ID, 3], 3, 3); // 3: the one taken first
+  it('never hands out the reserved identifier, nor counts it among those held', () => {
+    const ids = new SubscriptionIds(() => [RESERVED, 3], 3, 3); // 3: the one taken first
     expect([ids.take(), ids.take()]).toEqual([3, 2]);
     // 2 and 3 are every identifier the counter has: full, though 1 stays unused.
     expect(() => ids.take()).toThrow(RangeError);
