@@ -8,10 +8,10 @@ import type { MqttConnectorOptions, QoS } from '../../src/connector/types.js';
 import type { Args } from './args.js';
 import type { BrokerEndpoint } from './brokers.js';
 import { measureCost, type RunCost } from './cost.js';
-import { type ConnectorClass, connectorPublishRun, startConnector } from './connector.js';
+import { type ConnectorClass, connectorPublishFresh } from './connector.js';
 import { e2eRun } from './e2e.js';
 import { payloads } from './e2e-receiver.js';
-import { connectRaw, endRaw, expertWindow, type RawPattern, rawPublishRun } from './raw.js';
+import { expertWindow, type RawPattern, rawPublishFresh } from './raw.js';
 
 /** What every run of one A/B shares, whatever its QoS. */
 export interface AbSetup {
@@ -34,7 +34,7 @@ export interface AbSetup {
 export function abSetup(args: Args): AbSetup {
   const path = args.string('path', 'publish');
   if (path !== 'publish' && path !== 'e2e') throw new Error('--path must be publish or e2e');
-  const maxInFlight = args.has('max-in-flight') ? args.number('max-in-flight', 0) : undefined;
+  const maxInFlight = args.optionalNumber('max-in-flight');
   // The end-to-end runs start their connectors with default options: a window there would be raw's alone.
   if (maxInFlight !== undefined && path === 'e2e') throw new Error('--max-in-flight is for --path=publish');
   const protocolVersion = args.number('protocol', 4);
@@ -107,24 +107,14 @@ export async function abRun(
   if (side === 'raw') {
     const pattern: RawPattern =
       setup.raw === 'window' ? { kind: 'window', window: rawWindow(setup, qos) } : { kind: setup.raw };
-    const client = await connectRaw(broker.url, { noDelay: true, mqtt: { protocolVersion } });
-    try {
-      return await rawPublishRun(client, 'bench/ab', count, qos, payload, pattern, 60_000);
-    } finally {
-      await endRaw(client);
-    }
+    return rawPublishFresh(broker.url, protocolVersion, 'bench/ab', count, qos, payload, pattern, 60_000);
   }
   const options: MqttConnectorOptions = {
     protocolVersion,
     ...(setup.maxInFlight === undefined ? {} : { maxInFlight: setup.maxInFlight }),
   };
-  const bench = await startConnector(broker.url, options, side);
-  try {
-    const message = setup.text ? 'x'.repeat(size) : payload;
-    return await connectorPublishRun(bench.connector, 'bench/ab', count, qos, message, 60_000);
-  } finally {
-    await bench.close();
-  }
+  const message = setup.text ? 'x'.repeat(size) : payload;
+  return connectorPublishFresh(broker.url, options, side, 'bench/ab', count, qos, message, 60_000);
 }
 
 /** One timed run of a side: what {@link timedAbRun} resolves with, and what tools/ab-side.ts prints. */

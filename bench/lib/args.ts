@@ -36,9 +36,14 @@ export class Args {
     return value;
   }
 
+  /** A number flag without a default: undefined when absent. */
+  optionalNumber(key: string): number | undefined {
+    return this.has(key) ? this.number(key, 0) : undefined;
+  }
+
   /** A flag that may carry a count: undefined when absent, 0 as a bare `--flag`, else its number. */
   optionalCount(key: string): number | undefined {
-    return this.values.get(key) === 'true' ? 0 : this.has(key) ? this.number(key, 0) : undefined;
+    return this.values.get(key) === 'true' ? 0 : this.optionalNumber(key);
   }
 
   bool(key: string, fallback: boolean): boolean {

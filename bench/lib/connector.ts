@@ -8,6 +8,7 @@ import type { MqttConnectorOptions, QoS } from '../../src/connector/types.js';
 import type { Args } from './args.js';
 import { clientId } from './raw.js';
 import { withTimeout } from './timing.js';
+import type { WithoutFirst } from './types.js';
 
 /** A connected connector and what happened to its connection meanwhile. */
 export interface BenchConnector {
@@ -116,6 +117,24 @@ export async function connectorPublishRun(
   await withTimeout(Promise.all(promises), timeoutMs, 'connector publish run timed out');
   await fence(connector, topic, timeoutMs);
   return performance.now() - start;
+}
+
+/**
+ * {@link connectorPublishRun} on a fresh connector (`Connector` with `options`, see {@link startConnector}),
+ * closed afterwards whatever happens; resolves with the run's elapsed milliseconds.
+ */
+export async function connectorPublishFresh(
+  url: string,
+  options: MqttConnectorOptions,
+  Connector: ConnectorClass,
+  ...run: WithoutFirst<Parameters<typeof connectorPublishRun>>
+): Promise<number> {
+  const bench = await startConnector(url, options, Connector);
+  try {
+    return await connectorPublishRun(bench.connector, ...run);
+  } finally {
+    await bench.close();
+  }
 }
 
 /**

@@ -4,9 +4,10 @@
  * every message and awaiting every promise, both ending with a QoS 1 fence.
  */
 import type { QoS } from '../../src/connector/types.js';
-import { connectorPublishRun, startConnector } from './connector.js';
+import { MqttConnector } from '../../src/index.js';
+import { connectorPublishFresh } from './connector.js';
 import { measureCost } from './cost.js';
-import { connectRaw, endRaw, rawPublishRun } from './raw.js';
+import { rawPublishFresh } from './raw.js';
 
 /** What one run publishes, and where. */
 export interface PublishOnce {
@@ -32,23 +33,20 @@ export interface PublishRate {
 export async function publishOnce(side: 'raw' | 'connector', run: PublishOnce): Promise<PublishRate> {
   const { url, topic, qos, n, payload, timeoutMs, protocolVersion = 4 } = run;
   const meter = measureCost();
-  let elapsed: number;
-  if (side === 'raw') {
-    const client = await connectRaw(url, { noDelay: true, mqtt: { protocolVersion } });
-    try {
-      const pattern = { kind: 'window', window: run.window } as const;
-      elapsed = await rawPublishRun(client, topic, n, qos, payload, pattern, timeoutMs);
-    } finally {
-      await endRaw(client);
-    }
-  } else {
-    const bench = await startConnector(url, { protocolVersion });
-    try {
-      elapsed = await connectorPublishRun(bench.connector, topic, n, qos, payload, timeoutMs);
-    } finally {
-      await bench.close();
-    }
-  }
+  const window = { kind: 'window', window: run.window } as const;
+  const elapsed =
+    side === 'raw'
+      ? await rawPublishFresh(url, protocolVersion, topic, n, qos, payload, window, timeoutMs)
+      : await connectorPublishFresh(
+          url,
+          { protocolVersion },
+          MqttConnector,
+          topic,
+          n,
+          qos,
+          payload,
+          timeoutMs,
+        );
   const cost = await meter.stop();
   return { rate: (n / elapsed) * 1000, cpu: cost.cpuUs / n };
 }

@@ -6,6 +6,7 @@ import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import { writeToStream } from 'mqtt-packet';
 import type { QoS } from '../../src/connector/types.js';
 import { withTimeout } from './timing.js';
+import type { WithoutFirst } from './types.js';
 
 let counter = 0;
 
@@ -139,6 +140,23 @@ function whenClosed(client: MqttClient): { promise: Promise<never>; dispose: () 
   });
   promise.catch(() => undefined);
   return { promise, dispose: () => onClose && client.off('close', onClose) };
+}
+
+/**
+ * {@link rawPublishRun} on a fresh connection of its own (TCP_NODELAY, MQTT `protocolVersion`), closed
+ * afterwards whatever happens; resolves with the run's elapsed milliseconds.
+ */
+export async function rawPublishFresh(
+  url: string,
+  protocolVersion: 4 | 5,
+  ...run: WithoutFirst<Parameters<typeof rawPublishRun>>
+): Promise<number> {
+  const client = await connectRaw(url, { noDelay: true, mqtt: { protocolVersion } });
+  try {
+    return await rawPublishRun(client, ...run);
+  } finally {
+    await endRaw(client);
+  }
 }
 
 /**

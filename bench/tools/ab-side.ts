@@ -14,7 +14,7 @@ async function main(): Promise<void> {
   const args = new Args();
   const url = args.optionalString('url');
   if (url === undefined) throw new Error('--url is required');
-  const brokerPid = args.has('broker-pid') ? args.number('broker-pid', 0) : undefined;
+  const brokerPid = args.optionalNumber('broker-pid');
   const broker = { url, pid: () => brokerPid };
   const sideFlag = args.string('side', 'this');
   const side = sideFlag === 'raw' ? 'raw' : await abConnector(sideFlag === 'this' ? undefined : sideFlag);

@@ -36,7 +36,7 @@ import type { QoS } from '../../src/connector/types.js';
 import { abMessages, type AbSetup, abSetup, rawName, timedAbRun, type TimedRun } from '../lib/ab-variants.js';
 import { Args } from '../lib/args.js';
 import { type BenchBroker, startBroker } from '../lib/brokers.js';
-import { abSides, abTrees } from '../lib/connector.js';
+import { abSides, abTrees, type ConnectorClass } from '../lib/connector.js';
 import { sampleAllocations } from '../lib/allocation.js';
 import { brokerLoadText, RunSamples } from '../lib/cost.js';
 import { fixed, int, spread, spreadText } from '../lib/stats.js';
@@ -86,14 +86,13 @@ function runSide(args: Args, broker: BenchBroker, side: string, qos: QoS, n: num
   });
 }
 
-/** Raw and the two connector sides, each run in this process. */
-async function inProcessVariants(
-  args: Args,
+/** Raw and the two connector sides (loaded once, by {@link abSides}), each run in this process. */
+function inProcessVariants(
+  sides: readonly (readonly [string, ConnectorClass])[],
   setup: AbSetup,
   broker: BenchBroker,
   qos: QoS,
-): Promise<Variant[]> {
-  const sides = await abSides(args);
+): Variant[] {
   return [
     [rawName(setup, qos), (count) => timedAbRun(broker, setup, 'raw', qos, count)],
     ...sides.map(([name, Connector]): Variant => [
@@ -128,11 +127,12 @@ async function main(): Promise<void> {
     () => undefined,
   );
   try {
+    const sides = isolate ? [] : await abSides(args);
     for (const qos of args.numbers('qos', [0, 1, 2]) as QoS[]) {
       const n = abMessages(qos);
       const variants = isolate
         ? isolatedVariants(args, setup, broker, qos)
-        : await inProcessVariants(args, setup, broker, qos);
+        : inProcessVariants(sides, setup, broker, qos);
       const samples = new Map(variants.map(([name]) => [name, new RunSamples()]));
       // In this process, one warm-up per side first; an isolated side warms up in its own process.
       if (!isolate) for (const [, run] of variants) await run(n / 5);

@@ -14,23 +14,12 @@ import {
 } from '../lib/connector.js';
 import { connectorE2e, e2eRun, rawE2e } from '../lib/e2e.js';
 import { payloads } from '../lib/e2e-receiver.js';
-import { connectRaw, endRaw, expertWindow, type RawPattern, rawPublishRun } from '../lib/raw.js';
+import { expertWindow, type RawPattern, rawPublishFresh } from '../lib/raw.js';
 import { measure, openEnd, pair } from '../lib/round-trip.js';
 
 /** Publishes n messages with raw MQTT.js in `pattern` on a fresh connection; resolves with elapsed ms. */
-async function rawRun(
-  url: string,
-  n: number,
-  qos: QoS,
-  payload: Buffer,
-  pattern: RawPattern,
-): Promise<number> {
-  const client = await connectRaw(url, { noDelay: true });
-  try {
-    return await rawPublishRun(client, 'bench/prof', n, qos, payload, pattern, 60_000);
-  } finally {
-    await endRaw(client);
-  }
+function rawRun(url: string, n: number, qos: QoS, payload: Buffer, pattern: RawPattern): Promise<number> {
+  return rawPublishFresh(url, 4, 'bench/prof', n, qos, payload, pattern, 60_000);
 }
 
 /** `n` round trips one at a time on a fresh pair of `kind` ends; resolves with round trips per second. */

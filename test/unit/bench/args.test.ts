@@ -1,7 +1,19 @@
 /**
- * The bench's flags: a flag that may carry a count (`--alloc`, `--alloc=10`) reads as absent, 0 or its number.
+ * The bench's flags: an optional number reads as absent or its number; a flag that may carry a count
+ * (`--alloc`, `--alloc=10`) as absent, 0 or its number.
  */
 import { Args } from '../../../bench/lib/args';
+
+describe('Args.optionalNumber', () => {
+  it('is undefined without the flag and the number given otherwise', () => {
+    const args = new Args(['--broker-pid=4242', '--max-in-flight=0']);
+    expect([args.optionalNumber('missing'), args.optionalNumber('broker-pid')]).toEqual([undefined, 4242]);
+    expect(args.optionalNumber('max-in-flight')).toBe(0);
+    expect(() => new Args(['--broker-pid']).optionalNumber('broker-pid')).toThrow(
+      '--broker-pid must be a number',
+    );
+  });
+});
 
 describe('Args.optionalCount', () => {
   it('is undefined without the flag, 0 for a bare flag and the number given otherwise', () => {
