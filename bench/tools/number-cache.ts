@@ -15,7 +15,7 @@ import { performance } from 'node:perf_hooks';
 import { writeToStream, type Packet } from 'mqtt-packet';
 import { Args } from '../lib/args.js';
 import { fixed, int, spread, spreadText } from '../lib/stats.js';
-import { heapAfterGc } from '../lib/timing.js';
+import { heapAfterGc, rotate } from '../lib/timing.js';
 
 /** Only what mqtt-packet calls on a stream: `write`, which drops the bytes. No `cork`, so nothing waits a tick. */
 const sink = { write: () => true } as unknown as Parameters<typeof writeToStream>[1];
@@ -57,7 +57,7 @@ async function main(): Promise<void> {
     writeMany(kind, packets / 10); // warm-up, both ways
     const runs = { cached: [] as number[], allocated: [] as number[] };
     for (let rep = 0; rep < reps; rep++) {
-      const order = rep % 2 === 0 ? (['cached', 'allocated'] as const) : (['allocated', 'cached'] as const);
+      const order = rotate(['cached', 'allocated'] as const, rep);
       for (const mode of order) {
         writeToStream.cacheNumbers = mode === 'cached';
         runs[mode].push(writeMany(kind, packets));

@@ -15,6 +15,7 @@ import { performance } from 'node:perf_hooks';
 import { generate, parser } from 'mqtt-packet';
 import { Args } from '../lib/args.js';
 import { int, spread, spreadText } from '../lib/stats.js';
+import { rotate } from '../lib/timing.js';
 
 /** The two identifiers compared, by name. */
 const WIDTHS = [
@@ -64,7 +65,7 @@ async function main(): Promise<void> {
   }));
   for (const side of sides) parseMany(side.chunk, batch, packets / 10); // warm-up
   for (let rep = 0; rep < reps; rep++) {
-    for (const side of rep % 2 === 0 ? sides : [...sides].reverse()) {
+    for (const side of rotate(sides, rep)) {
       side.ns.push(parseMany(side.chunk, batch, packets));
       await new Promise((resolve) => setImmediate(resolve));
     }
