@@ -7,7 +7,7 @@
 import type { MqttConnectorOptions, QoS } from '../../src/connector/types.js';
 import type { Args } from './args.js';
 import type { BrokerEndpoint } from './brokers.js';
-import { measureCost, type RunCost } from './cost.js';
+import { timedRun, type TimedRun } from './cost.js';
 import { type ConnectorClass, connectorPublishFresh } from './connector.js';
 import { e2eRun } from './e2e.js';
 import { payloads } from './e2e-receiver.js';
@@ -117,22 +117,13 @@ export async function abRun(
   return connectorPublishFresh(broker.url, options, side, 'bench/ab', count, qos, message, 60_000);
 }
 
-/** One timed run of a side: what {@link timedAbRun} resolves with, and what tools/ab-side.ts prints. */
-export interface TimedRun {
-  readonly elapsedMs: number;
-  /** What the run cost this process (CPU, GC) and the broker. */
-  readonly cost: RunCost;
-}
-
 /** {@link abRun}, measured: its elapsed time and what it cost, connecting and closing included. */
-export async function timedAbRun(
+export function timedAbRun(
   broker: BrokerEndpoint,
   setup: AbSetup,
   side: 'raw' | ConnectorClass,
   qos: QoS,
   count: number,
 ): Promise<TimedRun> {
-  const meter = measureCost(broker.pid());
-  const elapsedMs = await abRun(broker, setup, side, qos, count);
-  return { elapsedMs, cost: await meter.stop() };
+  return timedRun(() => abRun(broker, setup, side, qos, count), broker.pid());
 }

@@ -113,6 +113,22 @@ export function measureCost(brokerPid?: number): { stop(): Promise<RunCost> } {
   };
 }
 
+/** A timed run: its elapsed milliseconds (as the run itself counts them) and what it cost. */
+export interface TimedRun {
+  readonly elapsedMs: number;
+  readonly cost: RunCost;
+}
+
+/**
+ * Runs `body`, which resolves with the elapsed milliseconds of the part it times, under
+ * {@link measureCost} (the broker's CPU too, given `brokerPid`).
+ */
+export async function timedRun(body: () => Promise<number>, brokerPid?: number): Promise<TimedRun> {
+  const meter = measureCost(brokerPid);
+  const elapsedMs = await body();
+  return { elapsedMs, cost: await meter.stop() };
+}
+
 /**
  * The broker's CPU per message (µs) and the share of the run it was busy (0–1, above 1 if it used more
  * than one core), or undefined when the run did not measure the broker.

@@ -12,7 +12,7 @@ import {
   connectorWindowedRun,
   startConnector,
 } from './connector.js';
-import { measureCost, type RunCost, RunSamples } from './cost.js';
+import { RunSamples, timedRun, type TimedRun } from './cost.js';
 import { QuietPort } from './quiet-port.js';
 import { connectRaw, endRaw, type RawPattern, rawPublishRun } from './raw.js';
 
@@ -28,20 +28,8 @@ export interface Variant {
   readonly maxReps?: number;
   /** Connector variants: how often the broker dropped the connection during this row's runs. */
   readonly drops?: { count: number };
-  run(n: number): Promise<Timed>;
-}
-
-/** Elapsed ms of the publishing (connect and close excluded) and what it cost this process. */
-export interface Timed {
-  readonly elapsed: number;
-  readonly cost: RunCost;
-}
-
-/** Times `body` and measures its CPU and GC cost, and the broker's CPU when given its pid. */
-async function timed(body: () => Promise<number>, brokerPid?: number): Promise<Timed> {
-  const meter = measureCost(brokerPid);
-  const elapsed = await body();
-  return { elapsed, cost: await meter.stop() };
+  /** One run of n messages: elapsed ms of the publishing (connect and close excluded), and its cost. */
+  run(n: number): Promise<TimedRun>;
 }
 
 /** Outcome of one variant over the reps of a row. */
@@ -78,7 +66,7 @@ function rawVariant(
     async run(n) {
       const client = await connectRaw(broker.url, { noDelay: true });
       try {
-        return await timed(
+        return await timedRun(
           () => rawPublishRun(client, TOPIC, n, qos, payload, pattern, timeoutMs),
           broker.pid(),
         );
@@ -115,7 +103,7 @@ function connectorVariant(
     async run(n) {
       const bench = await startConnector(broker.url);
       try {
-        return await timed(
+        return await timedRun(
           () => publishRun(bench.connector, TOPIC, n, qos, payload, timeoutMs),
           broker.pid(),
         );
@@ -142,7 +130,7 @@ function connectorWindowedVariant(
     async run(n) {
       const bench = await startConnector(broker.url);
       try {
-        return await timed(
+        return await timedRun(
           () => connectorWindowedRun(bench.connector, TOPIC, n, qos, payload, window, timeoutMs),
           broker.pid(),
         );
@@ -162,7 +150,7 @@ function pipelineAloneVariant(qos: QoS, payload: Buffer): Variant {
     async run(n) {
       const pipeline = new PublishPipeline(new QuietPort(), { throttleInterval: 0 });
       pipeline.resume();
-      return timed(async () => {
+      return timedRun(async () => {
         const start = performance.now();
         const promises = new Array<Promise<unknown>>(n);
         for (let i = 0; i < n; i++) promises[i] = pipeline.publish(TOPIC, payload, { qos });

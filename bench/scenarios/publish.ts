@@ -57,8 +57,8 @@ runScenario('1-publish', 'Publish throughput (throttleInterval 0)', async (ctx) 
             warnings.during(`${kind} ${qos} ${size} ${variant.name}`);
             const drain = watchDrainListeners(broker.port);
             try {
-              const { elapsed, cost } = await variant.run(n);
-              result.add(n, elapsed, cost);
+              const { elapsedMs, cost } = await variant.run(n);
+              result.add(n, elapsedMs, cost);
             } catch (error) {
               result.failures.push(error instanceof Error ? error.message : String(error));
             } finally {

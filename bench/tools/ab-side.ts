@@ -1,12 +1,12 @@
 /**
  * One side of one rep of `bench/tools/ab.ts --isolate`, in a process of its own: connects to the parent's
  * broker, runs `--warmups` untimed runs of a fifth of the messages (5 by default), then the timed run, and
- * prints its result as the last line of stdout (JSON: a {@link TimedRun}). Not meant to be run by hand.
+ * prints its result as the last line of stdout (JSON: a `TimedRun` of lib/cost.ts). Not meant to be run by hand.
  *
  *   --url=mqtt://127.0.0.1:PORT --broker-pid=PID --side=raw|this|<src dir> --qos=1 --n=50000 (+ ab.ts's flags)
  */
 import type { QoS } from '../../src/connector/types.js';
-import { abRun, abSetup, timedAbRun, type TimedRun } from '../lib/ab-variants.js';
+import { abRun, abSetup, timedAbRun } from '../lib/ab-variants.js';
 import { Args } from '../lib/args.js';
 import { abConnector } from '../lib/connector.js';
 
@@ -23,7 +23,7 @@ async function main(): Promise<void> {
   const setup = abSetup(args);
   const warmups = args.number('warmups', 5);
   for (let i = 0; i < warmups; i++) await abRun(broker, setup, side, qos, n / 5);
-  const result: TimedRun = await timedAbRun(broker, setup, side, qos, n);
+  const result = await timedAbRun(broker, setup, side, qos, n);
   console.log(JSON.stringify(result));
 }
 

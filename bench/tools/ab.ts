@@ -33,12 +33,12 @@
  */
 import { spawn } from 'node:child_process';
 import type { QoS } from '../../src/connector/types.js';
-import { abMessages, type AbSetup, abSetup, rawName, timedAbRun, type TimedRun } from '../lib/ab-variants.js';
+import { abMessages, type AbSetup, abSetup, rawName, timedAbRun } from '../lib/ab-variants.js';
 import { Args } from '../lib/args.js';
 import { type BenchBroker, startBroker } from '../lib/brokers.js';
 import { abSides, abTrees, type ConnectorClass } from '../lib/connector.js';
 import { sampleAllocations } from '../lib/allocation.js';
-import { brokerLoadText, RunSamples } from '../lib/cost.js';
+import { brokerLoadText, RunSamples, type TimedRun } from '../lib/cost.js';
 import { fixed, int, spread, spreadText } from '../lib/stats.js';
 import { rotate } from '../lib/timing.js';
 
