@@ -28,6 +28,7 @@ import type { IncomingPublish } from './port.js';
 import { sameBytes, SEEN_BY_ALL, type RetainedCache } from './retained-cache.js';
 import { matchesTopic, NO_PARAMS, paramsOf } from './topic-match.js';
 import { filterLevels, hasWildcard } from './topic-filter.js';
+import { TopicLevels } from './topic-levels.js';
 import type { TopicTrie } from './topic-trie.js';
 
 const AUTO = toDecoder('auto');
@@ -49,12 +50,15 @@ export interface DispatchTargets extends DecodeReporter {
 
 /** Routes incoming messages; see the module documentation. */
 export class Dispatcher {
+  /** Received topics' levels, split once per topic (see topic-levels.ts). */
+  private readonly levels = new TopicLevels();
+
   constructor(private readonly targets: DispatchTargets) {}
 
   /** Delivers one incoming PUBLISH. */
   dispatch(publish: IncomingPublish): void {
     const { trie, messages, unmatched } = this.targets;
-    const levels = publish.topic.split('/');
+    const levels = this.levels.of(publish.topic);
     const matched: Route[] = [];
     trie.match(levels, matched);
     const identifiers = publish.properties?.subscriptionIdentifier;
@@ -108,7 +112,7 @@ export class Dispatcher {
     for (const publish of hits) {
       if (observer.detached) return;
       const outcome = decode(decoder, publish, this.targets);
-      const params = paramsOf(filter, publish.topic, publish.topic.split('/'));
+      const params = paramsOf(filter, publish.topic, this.levels.of(publish.topic));
       this.deliver(observer, outcome, publish, params, true, undefined);
     }
   }

@@ -62,6 +62,23 @@ describe('messages', () => {
       { id: 'abc', rest: '' },
     ]);
   });
+
+  it('route a topic seen before as the first time, with its own parameters (levels kept per topic)', async () => {
+    const { port, registry } = await setup();
+    const byRoom = collect(registry.observe('sensors/+room/#rest'));
+    const kitchen = collect(registry.observe('sensors/kitchen/temp'));
+    for (let round = 0; round < 3; round++) {
+      port.deliver(Buffer.from('sensors/kitchen/temp').toString(), `k${round}`);
+      port.deliver(Buffer.from('sensors/hall/humidity/raw').toString(), `h${round}`);
+    }
+    expect(byRoom.values.map((m) => [m.payload, m.params])).toEqual(
+      [0, 1, 2].flatMap((round) => [
+        [`k${round}`, { room: 'kitchen', rest: 'temp' }],
+        [`h${round}`, { room: 'hall', rest: 'humidity/raw' }],
+      ]),
+    );
+    expect(payloads(kitchen.values)).toEqual(['k0', 'k1', 'k2']);
+  });
 });
 
 describe('decoding per observer', () => {
