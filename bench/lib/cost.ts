@@ -51,6 +51,13 @@ export interface RunCost {
   readonly wallUs: number;
   /** The broker's CPU time (all its threads) over the run; undefined without its pid or off Linux. */
   readonly brokerCpuUs?: number;
+  /**
+   * Read system calls this process made over the run (off Linux: undefined). A client reads its sockets with
+   * one call per chunk of bytes waiting, so calls per message received say how many messages a read brings.
+   */
+  readonly readCalls?: number;
+  /** Write system calls the broker made over the run (with its pid, on Linux). */
+  readonly brokerWriteCalls?: number;
 }
 
 // /proc/<pid>/stat counts in USER_HZ ticks, which Linux fixes at 100 per second for user space: 10 ms, so
@@ -75,6 +82,37 @@ export function processCpuUs(pid: number | undefined): number | undefined {
   }
 }
 
+/** Read and write system calls a process has made so far. */
+export interface IoCalls {
+  readonly reads: number;
+  readonly writes: number;
+}
+
+/**
+ * The read and write system calls that process `pid` (this one for `'self'`) has made so far, from
+ * /proc/<pid>/io (`syscr`, `syscw`); undefined without a pid, off Linux or once the process is gone.
+ */
+export function ioCalls(pid: number | 'self' | undefined): IoCalls | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    const text = readFileSync(`/proc/${pid}/io`, 'utf8');
+    const reads = Number(/^syscr: (\d+)$/m.exec(text)?.[1]);
+    const writes = Number(/^syscw: (\d+)$/m.exec(text)?.[1]);
+    return Number.isFinite(reads) && Number.isFinite(writes) ? { reads, writes } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** `after - before` of one counter, when both readings exist. */
+function counted(
+  before: IoCalls | undefined,
+  after: IoCalls | undefined,
+  key: keyof IoCalls,
+): number | undefined {
+  return before !== undefined && after !== undefined ? after[key] - before[key] : undefined;
+}
+
 /**
  * Starts measuring (the broker's CPU too, given `brokerPid`); `stop()` (call right when the run ends)
  * resolves with the cost.
@@ -82,6 +120,8 @@ export function processCpuUs(pid: number | undefined): number | undefined {
 export function measureCost(brokerPid?: number): { stop(): Promise<RunCost> } {
   observe();
   const brokerBefore = processCpuUs(brokerPid);
+  const brokerIoBefore = ioCalls(brokerPid);
+  const ioBefore = ioCalls('self');
   const cpu = process.cpuUsage();
   const start = performance.now();
   return {
@@ -89,6 +129,8 @@ export function measureCost(brokerPid?: number): { stop(): Promise<RunCost> } {
       const used = process.cpuUsage(cpu);
       const end = performance.now();
       const brokerAfter = processCpuUs(brokerPid);
+      const ioAfter = ioCalls('self');
+      const brokerIoAfter = ioCalls(brokerPid);
       // Let the observer hear the last collections: Node reports a collection from an immediate it queues
       // after it, and hands the entry to observers from another one.
       await settle();
@@ -100,17 +142,25 @@ export function measureCost(brokerPid?: number): { stop(): Promise<RunCost> } {
         gc += entry.duration;
         if (entry.minor) scavenge += entry.duration;
       }
-      const brokerCpuUs =
-        brokerBefore !== undefined && brokerAfter !== undefined ? brokerAfter - brokerBefore : undefined;
       return {
         cpuUs: used.user + used.system,
         gcUs: gc * 1000,
         scavengeUs: scavenge * 1000,
         wallUs: (end - start) * 1000,
-        ...(brokerCpuUs !== undefined ? { brokerCpuUs } : {}),
+        ...optional(
+          'brokerCpuUs',
+          brokerBefore !== undefined && brokerAfter !== undefined ? brokerAfter - brokerBefore : undefined,
+        ),
+        ...optional('readCalls', counted(ioBefore, ioAfter, 'reads')),
+        ...optional('brokerWriteCalls', counted(brokerIoBefore, brokerIoAfter, 'writes')),
       };
     },
   };
+}
+
+/** `{ [key]: value }`, or nothing when the value is undefined (for spreading into a record). */
+function optional<K extends string>(key: K, value: number | undefined): { [P in K]?: number } {
+  return (value === undefined ? {} : { [key]: value }) as { [P in K]?: number };
 }
 
 /** A timed run: its elapsed milliseconds (as the run itself counts them) and what it cost. */

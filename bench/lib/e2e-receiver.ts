@@ -24,6 +24,13 @@ export interface E2eResult {
   /** The broker's CPU per unique message received (µs) and its busy share of the run (0–1), if measured. */
   readonly brokerCpuPerMessage?: number;
   readonly brokerBusy?: number;
+  /**
+   * Read system calls of this process per unique message received: both clients run here, and at QoS 0 the
+   * publisher reads almost nothing, so its inverse is about how many messages a subscriber's read brought.
+   */
+  readonly readCallsPerMessage?: number;
+  /** The broker's write system calls per unique message received, if measured. */
+  readonly brokerWritesPerMessage?: number;
 }
 
 /** Counts arrivals by sequence number. */
@@ -119,10 +126,15 @@ export function finishedE2e(
 ): E2eResult {
   const elapsed = (rx.lastAt > 0 ? rx.lastAt : performance.now()) - start;
   const load = brokerLoad(cost, rx.unique);
+  const received = Math.max(1, rx.unique);
   return {
-    cpuPerMessage: cost.cpuUs / Math.max(1, rx.unique),
-    gcPerMessage: cost.gcUs / Math.max(1, rx.unique),
+    cpuPerMessage: cost.cpuUs / received,
+    gcPerMessage: cost.gcUs / received,
     ...(load !== undefined ? { brokerCpuPerMessage: load.perMessage, brokerBusy: load.busy } : {}),
+    ...(cost.readCalls !== undefined ? { readCallsPerMessage: cost.readCalls / received } : {}),
+    ...(cost.brokerWriteCalls !== undefined
+      ? { brokerWritesPerMessage: cost.brokerWriteCalls / received }
+      : {}),
     rate: rx.unique > 0 ? (rx.unique / elapsed) * 1000 : 0,
     unique: rx.unique,
     lost: rx.n - rx.unique,

@@ -40,16 +40,26 @@ export interface E2eSides {
   ) => () => void;
 }
 
-/** Subscribes `rx` to `topic` with a fresh client of the given kind; returns what to close afterwards. */
-async function subscribeSide(
+/** What a subscribing side needs: its connector (connector sides), its drops, and its close. */
+export interface SubscribeSide {
+  readonly connector?: BenchConnector;
+  drops(): number;
+  close(): Promise<void>;
+}
+
+/**
+ * Subscribes a fresh client of the given kind to `topic`, handing every payload to `rx` (a `Receiver`, or
+ * anything that forwards to one); resolves once the broker acknowledged the subscription.
+ */
+export async function subscribeSide(
   kind: E2eSides['subscriber'],
-  broker: BrokerEndpoint,
+  broker: Pick<BrokerEndpoint, 'url'>,
   topic: string,
   qos: QoS,
-  rx: Receiver,
+  rx: Pick<Receiver, 'receive'>,
   Connector: ConnectorClass | undefined,
   protocolVersion: 4 | 5,
-): Promise<{ close(): Promise<void>; connector?: BenchConnector; drops(): number }> {
+): Promise<SubscribeSide> {
   if (kind === 'raw') {
     const client = await connectRaw(broker.url, {
       noDelay: true,
@@ -116,6 +126,50 @@ function rawPublishAll(
   });
 }
 
+/** What a publishing side needs: its run, its connector (connector sides), its drops, and its close. */
+export interface PublishSide {
+  /** Publishes every message; resolves when all settled (raw: every callback ran). */
+  publish(): Promise<unknown>;
+  readonly connector?: BenchConnector;
+  drops(): number;
+  close(): Promise<void>;
+}
+
+/**
+ * Connects a publisher of the given kind (raw: `window` callbacks outstanding, 100 by default; connector:
+ * all fired by default, every promise awaited) that will publish `messages` to `topic`.
+ */
+export async function publishSide(
+  kind: E2eSides['publisher'],
+  broker: BrokerEndpoint,
+  topic: string,
+  qos: QoS,
+  messages: readonly Buffer[],
+  window: E2eSides['window'],
+  Connector: ConnectorClass | undefined,
+  protocolVersion: 4 | 5,
+): Promise<PublishSide> {
+  if (kind === 'raw') {
+    const client = await connectRaw(broker.url, { noDelay: true, mqtt: { protocolVersion } });
+    return {
+      publish: () => rawPublishAll(client, topic, qos, messages, window ?? 100),
+      drops: () => 0,
+      close: () => endRaw(client),
+    };
+  }
+  const bench = await startConnector(broker.url, { protocolVersion }, Connector);
+  const limit = window ?? 'all';
+  return {
+    publish: () =>
+      limit === 'all'
+        ? Promise.all(messages.map((payload) => bench.connector.publish(topic, payload, { qos })))
+        : publishWindowed(bench.connector, topic, qos, messages.length, (i) => messages[i] as Buffer, limit),
+    connector: bench,
+    drops: () => bench.drops(),
+    close: () => bench.close(),
+  };
+}
+
 /** One end-to-end run with the given publisher and subscriber; never leaves a client open. */
 export async function e2eRun(
   broker: BrokerEndpoint,
@@ -140,41 +194,27 @@ export async function e2eRun(
       protocolVersion,
     );
     closers.push(() => sub.close());
-    let publish: () => Promise<unknown>;
-    let pubDrops = () => 0;
-    let pubConnector: BenchConnector | undefined;
-    if (sides.publisher === 'raw') {
-      const client = await connectRaw(broker.url, { noDelay: true, mqtt: { protocolVersion } });
-      closers.push(() => endRaw(client));
-      publish = () => rawPublishAll(client, topic, qos, messages, sides.window ?? 100);
-    } else {
-      const bench = await startConnector(broker.url, { protocolVersion }, sides.Connector);
-      closers.push(() => bench.close());
-      pubConnector = bench;
-      pubDrops = () => bench.drops();
-      const window = sides.window ?? 'all';
-      publish = () =>
-        window === 'all'
-          ? Promise.all(messages.map((payload) => bench.connector.publish(topic, payload, { qos })))
-          : publishWindowed(
-              bench.connector,
-              topic,
-              qos,
-              messages.length,
-              (i) => messages[i] as Buffer,
-              window,
-            );
-    }
-    teardown = sides.setup?.(pubConnector, sub.connector);
+    const pub = await publishSide(
+      sides.publisher,
+      broker,
+      topic,
+      qos,
+      messages,
+      sides.window,
+      sides.Connector,
+      protocolVersion,
+    );
+    closers.push(() => pub.close());
+    teardown = sides.setup?.(pub.connector, sub.connector);
     let publishError: string | undefined;
     const meter = measureCost(broker.pid());
     const start = performance.now();
-    const published = publish().catch((error: unknown) => {
+    const published = pub.publish().catch((error: unknown) => {
       publishError = error instanceof Error ? error.message : String(error);
     });
     const outcome = await rx.done(published, limits.idleMs, limits.capMs, start);
     const cost = await meter.stop();
-    const drops = pubDrops() + sub.drops();
+    const drops = pub.drops() + sub.drops();
     return finishedE2e(
       rx,
       start,

@@ -5,10 +5,13 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { closeSync, openSync, readSync } from 'node:fs';
 import {
   brokerBusyNote,
   brokerLoad,
   brokerLoadText,
+  ioCalls,
+  measureCost,
   processCpuUs,
   RunSamples,
 } from '../../../bench/lib/cost.js';
@@ -40,15 +43,65 @@ describe('processCpuUs', () => {
       await once(child, 'exit');
     }
   });
+});
 
+/** Makes `count` read system calls of one byte each. */
+function readBytes(count: number): void {
+  const fd = openSync(process.execPath, 'r');
+  try {
+    const byte = Buffer.alloc(1);
+    for (let i = 0; i < count; i++) readSync(fd, byte, 0, 1, i);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+describe('ioCalls', () => {
+  it("counts this process's read calls, and another process's write calls as it makes them", async () => {
+    const before = ioCalls('self');
+    readBytes(500);
+    const after = ioCalls('self');
+    expect((after?.reads ?? 0) - (before?.reads ?? 0)).toBeGreaterThanOrEqual(500);
+    // A child writing to /dev/null as fast as it can: a stand-in for a broker forwarding messages.
+    const child = spawn(process.execPath, ['-e', "for (;;) require('fs').writeSync(1, 'x')"], {
+      stdio: 'ignore',
+    });
+    try {
+      await once(child, 'spawn');
+      const first = ioCalls(child.pid);
+      let later = first;
+      for (let i = 0; i < 1_000 && later?.writes === first?.writes; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        later = ioCalls(child.pid);
+      }
+      expect(later?.writes).toBeGreaterThan(first?.writes ?? Infinity);
+    } finally {
+      child.kill('SIGKILL');
+      await once(child, 'exit');
+    }
+  });
+
+  it("makes measureCost count the run's read calls", async () => {
+    const meter = measureCost();
+    readBytes(300);
+    const cost = await meter.stop();
+    expect(cost.readCalls).toBeGreaterThanOrEqual(300);
+    expect(cost.brokerWriteCalls).toBeUndefined();
+  });
+});
+
+describe.each([
+  ['processCpuUs', processCpuUs],
+  ['ioCalls', ioCalls],
+] as const)('%s', (_name, read) => {
   it('is undefined without a pid, and for a process that is gone', async () => {
-    expect(processCpuUs(undefined)).toBeUndefined();
+    expect(read(undefined)).toBeUndefined();
     const child = spinningChild();
     await once(child, 'spawn');
     const pid = child.pid as number;
     child.kill('SIGKILL');
     await once(child, 'exit');
-    expect(processCpuUs(pid)).toBeUndefined();
+    expect(read(pid)).toBeUndefined();
   });
 });
 
