@@ -3,6 +3,9 @@
  * promise awaited, its own defaults otherwise (noDelay on, in-flight window, ...).
  */
 import { lastValueFrom, Observable, count } from 'rxjs';
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { MqttConnector, publishTo } from '../../src/index.js';
 import type { MqttConnectorOptions, QoS } from '../../src/connector/types.js';
 import type { Args } from './args.js';
@@ -22,9 +25,26 @@ export interface BenchConnector {
 /** The connector class (another source tree's can be passed in: bench/tools/ab.ts). */
 export type ConnectorClass = new (options: MqttConnectorOptions) => MqttConnector;
 
-/** The connector class of another source tree (`dir`: its src/ directory), loaded through tsx, for A/Bs. */
+/**
+ * The entry module of a connector tree: `index.ts` of a source tree (a copy of src/), else `index.js` of a
+ * built one (dist/cjs or dist/esm after `npm run build`: the package as users run it); an error names the
+ * directory when it has neither.
+ */
+export function connectorEntry(dir: string): string {
+  const base = resolve(dir);
+  for (const name of ['index.ts', 'index.js']) {
+    const entry = join(base, name);
+    if (existsSync(entry)) return entry;
+  }
+  throw new Error(`${dir} holds no index.ts (a source tree) or index.js (a built package)`);
+}
+
+/**
+ * The connector class of another tree (`dir`: a copy of src/, loaded through tsx, or a built package, see
+ * {@link connectorEntry}), for A/Bs.
+ */
 export async function loadConnector(dir: string): Promise<ConnectorClass> {
-  const module = (await import(`${dir.replace(/\/$/, '')}/index.ts`)) as { MqttConnector: ConnectorClass };
+  const module = (await import(pathToFileURL(connectorEntry(dir)).href)) as { MqttConnector: ConnectorClass };
   return module.MqttConnector;
 }
 
