@@ -1,14 +1,14 @@
 /**
- * What a received MQTT 5 PUBLISH costs mqtt-packet's parser by the width of the Subscription Identifier
- * it carries: 1 (one byte, the identifier the connector's exact filters hold) against 100,000,000 (four
- * bytes, like a counter started at a random value).
+ * What a received MQTT 5 PUBLISH costs mqtt-packet's parser by the Subscription Identifier it carries: none
+ * (no properties, as for a subscription made without one), 1 (one byte, the identifier the connector's
+ * exact filters hold) and 100,000,000 (four bytes, like a counter started at a random value).
  *
  *   npx tsx bench/tools/subscription-id-parse.ts
  *   npx tsx bench/tools/subscription-id-parse.ts --reps=21 --packets=200000 --batch=100
  *
  * The parser reads properties a byte at a time through bl's `readUInt8`, which slices a new Buffer per
- * byte, so each byte of the identifier costs a slice. Prints ns per packet for each width, the widths in
- * alternating order per rep, feeding the parser chunks of `--batch` packets (what one socket read brings
+ * byte, so each byte of the identifier costs a slice. Prints ns per packet for each, in rotating order per
+ * rep, feeding the parser chunks of `--batch` packets (what one socket read brings
  * under load). The difference is per received message, on the receiving client's CPU.
  */
 import { performance } from 'node:perf_hooks';
@@ -17,14 +17,15 @@ import { Args } from '../lib/args.js';
 import { int, spread, spreadText } from '../lib/stats.js';
 import { rotate } from '../lib/timing.js';
 
-/** The two identifiers compared, by name. */
+/** The identifiers compared, by name: none (no properties, as raw MQTT.js subscribes), then by width. */
 const WIDTHS = [
+  ['none', undefined],
   ['one byte (1)', 1],
   ['four bytes (100,000,000)', 100_000_000],
 ] as const;
 
-/** A chunk of `batch` PUBLISH packets of 64 B payloads, each carrying `identifier`. */
-function chunkOf(identifier: number, batch: number): Buffer {
+/** A chunk of `batch` PUBLISH packets of 64 B payloads, each carrying `identifier` (or no properties). */
+function chunkOf(identifier: number | undefined, batch: number): Buffer {
   const packet = generate(
     {
       cmd: 'publish',
@@ -33,7 +34,7 @@ function chunkOf(identifier: number, batch: number): Buffer {
       qos: 0,
       retain: false,
       dup: false,
-      properties: { subscriptionIdentifier: identifier },
+      ...(identifier === undefined ? {} : { properties: { subscriptionIdentifier: identifier } }),
     },
     { protocolVersion: 5 },
   );
@@ -70,15 +71,13 @@ async function main(): Promise<void> {
       await new Promise((resolve) => setImmediate(resolve));
     }
   }
-  const medians = sides.map((side) => {
+  const base = spread(sides[0]?.ns ?? []).median;
+  for (const side of sides) {
     const result = spread(side.ns);
-    console.log(`identifier of ${side.name}: ${spreadText(result)} ns per packet`);
-    return result.median;
-  });
-  const difference = (medians[1] ?? 0) - (medians[0] ?? 0);
-  console.log(
-    `${reps} reps of ${int(packets)} packets in chunks of ${batch}; difference of medians ${int(difference)} ns`,
-  );
+    const over = side === sides[0] ? '' : ` (+${int(result.median - base)} over none)`;
+    console.log(`identifier ${side.name}: ${spreadText(result)} ns per packet${over}`);
+  }
+  console.log(`${reps} reps of ${int(packets)} packets in chunks of ${batch}`);
 }
 
 main().catch((error: unknown) => {
