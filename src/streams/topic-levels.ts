@@ -2,8 +2,8 @@
  * The levels of received topic names, split once per topic while it keeps coming.
  *
  * Every message MQTT.js hands over carries its topic as a new string, and V8 splits a string it has not
- * split before in its runtime: about 0.3 µs per message, close to half of what the subscription layer
- * spent on a message (bench/ANALYSIS.md). Most messages come on topics seen a moment ago (a device's
+ * split before in its runtime: about 0.2 µs per message, a quarter to a half of what the subscription layer
+ * spent on a message (bench/tools/dispatch-ab.ts, bench/ANALYSIS.md). Most messages come on topics seen a moment ago (a device's
  * stream, a handful of sensors), so the levels of recent topics are kept in a small direct-mapped table:
  * a topic goes to one slot, picked by a hash of its characters, and a slot holds the last topic that
  * went there. A hit costs the hash and one string comparison; a miss (a topic not seen lately, or two
@@ -22,8 +22,9 @@
 export const TOPIC_SLOTS = 128;
 
 /**
- * Longest topic kept, in UTF-16 units: the table then holds at most about 64 KB of strings, however long
- * the topics a broker sends (MQTT allows 65,535 bytes); longer ones are split every time.
+ * Longest topic kept, in UTF-16 units: the table then holds at most about 128 KB of strings (the topics and
+ * their levels), however long the topics a broker sends (MQTT allows 65,535 bytes); longer ones are split
+ * every time.
  */
 export const MAX_KEPT_TOPIC_LENGTH = 256;
 
