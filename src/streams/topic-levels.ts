@@ -53,7 +53,7 @@ function slotOf(topic: string): number {
 /** See the module documentation. */
 export class TopicLevels {
   private readonly topics: (string | undefined)[] = new Array(TOPIC_SLOTS);
-  private readonly levels: (readonly string[])[] = new Array(TOPIC_SLOTS);
+  private readonly levels: (readonly string[] | undefined)[] = new Array(TOPIC_SLOTS);
   private lookups = 0;
   private hits = 0;
   /** Messages left to split without the table. */
@@ -94,6 +94,7 @@ export class TopicLevels {
     if (this.hits * MIN_HIT_SHARE < this.lookups) {
       this.bypass = this.bypassFor;
       this.topics.fill(undefined);
+      this.levels.fill(undefined);
     }
     this.lookups = 0;
     this.hits = 0;
