@@ -74,7 +74,8 @@ async function main(): Promise<void> {
   const base = spread(sides[0]?.ns ?? []).median;
   for (const side of sides) {
     const result = spread(side.ns);
-    const over = side === sides[0] ? '' : ` (+${int(result.median - base)} over none)`;
+    const difference = result.median - base;
+    const over = side === sides[0] ? '' : ` (${difference >= 0 ? '+' : ''}${int(difference)} over none)`;
     console.log(`identifier ${side.name}: ${spreadText(result)} ns per packet${over}`);
   }
   console.log(`${reps} reps of ${int(packets)} packets in chunks of ${batch}`);
