@@ -50,7 +50,7 @@ export interface DispatchTargets extends DecodeReporter {
 
 /** Routes incoming messages; see the module documentation. */
 export class Dispatcher {
-  /** Received topics' levels, split once per topic (see topic-levels.ts). */
+  /** Live messages' topic levels, split once per topic while it keeps coming (see topic-levels.ts). */
   private readonly levels = new TopicLevels();
 
   constructor(private readonly targets: DispatchTargets) {}
@@ -112,7 +112,10 @@ export class Dispatcher {
     for (const publish of hits) {
       if (observer.detached) return;
       const outcome = decode(decoder, publish, this.targets);
-      const params = paramsOf(filter, publish.topic, this.levels.of(publish.topic));
+      // Split here, not through the table: a join replays up to the whole cache, topics the live stream may
+      // not repeat, and their misses would count against the table (topic-levels.ts) and could make it step
+      // aside for the messages that do repeat.
+      const params = paramsOf(filter, publish.topic, publish.topic.split('/'));
       this.deliver(observer, outcome, publish, params, true, undefined);
     }
   }
