@@ -96,3 +96,32 @@ export async function runChild(options: ChildOptions): Promise<ChildResult> {
   }
   return { output, code, signal, durationMs: Date.now() - start, killed };
 }
+
+/**
+ * Runs `node --import tsx <file> ...flags` (a tool's one-run child) and resolves with the last line it
+ * printed on stdout, its result; its stderr is shown as it comes. Rejects, naming it `name`, when it exits
+ * with an error or a signal; it is killed after `killAfterMs` (default 180 s), so a hung child cannot hold
+ * up the tool.
+ */
+export function lastLineOf(
+  file: string,
+  flags: readonly string[],
+  name: string,
+  killAfterMs = 180_000,
+): Promise<string> {
+  const child = spawn(process.execPath, ['--import', 'tsx', file, ...flags], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let stdout = '';
+  child.stdout.setEncoding('utf8');
+  child.stdout.on('data', (chunk: string) => (stdout += chunk));
+  const killer = setTimeout(() => child.kill('SIGKILL'), killAfterMs);
+  return new Promise((resolve, reject) => {
+    child.once('error', reject);
+    child.once('exit', (code, signal) => {
+      clearTimeout(killer);
+      if (code !== 0) reject(new Error(`${name} exited with ${code ?? signal}`));
+      else resolve(stdout.trim().split('\n').pop() ?? '');
+    });
+  });
+}

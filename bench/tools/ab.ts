@@ -31,11 +31,11 @@
  * profiler: the bytes of JavaScript heap it allocated per message, and with `--alloc=N` its N largest
  * allocation sites. Bytes hardly change with the machine's speed, unlike time.
  */
-import { spawn } from 'node:child_process';
 import type { QoS } from '../../src/connector/types.js';
 import { abMessages, type AbSetup, abSetup, rawName, timedAbRun } from '../lib/ab-variants.js';
 import { Args } from '../lib/args.js';
 import { type BenchBroker, startBroker } from '../lib/brokers.js';
+import { lastLineOf } from '../lib/child.js';
 import { abSides, abTrees, type ConnectorClass } from '../lib/connector.js';
 import { sampleAllocations } from '../lib/allocation.js';
 import { brokerLoadText, RunSamples, type TimedRun } from '../lib/cost.js';
@@ -48,19 +48,23 @@ type Variant = readonly [string, (count: number) => Promise<TimedRun>];
 /** The flags a child of `--isolate` does not take from its parent (it gets its own). */
 const PARENT_ONLY = new Set(['other', 'this', 'isolate', 'reps', 'qos', 'alloc']);
 
-/** Runs tools/ab-side.ts for one side and one rep; resolves with the last line it printed, parsed. */
-function runSide(args: Args, broker: BenchBroker, side: string, qos: QoS, n: number): Promise<TimedRun> {
+/** Runs tools/ab-side.ts for one side and one rep; resolves with the run it printed. */
+async function runSide(
+  args: Args,
+  broker: BenchBroker,
+  side: string,
+  qos: QoS,
+  n: number,
+): Promise<TimedRun> {
   const flags = args
     .entries()
     .filter(([key]) => !PARENT_ONLY.has(key))
     .map(([key, value]) => `--${key}=${value}`);
   const pid = broker.pid();
-  const child = spawn(
-    process.execPath,
+  // A side's run has a 60-second cap; the warm-up and start-up take seconds: the default kill is ample.
+  const last = await lastLineOf(
+    'bench/tools/ab-side.ts',
     [
-      '--import',
-      'tsx',
-      'bench/tools/ab-side.ts',
       ...flags,
       `--url=${broker.url}`,
       ...(pid === undefined ? [] : [`--broker-pid=${pid}`]),
@@ -68,22 +72,9 @@ function runSide(args: Args, broker: BenchBroker, side: string, qos: QoS, n: num
       `--qos=${qos}`,
       `--n=${n}`,
     ],
-    { stdio: ['ignore', 'pipe', 'inherit'] },
+    `side ${side}`,
   );
-  let stdout = '';
-  child.stdout.setEncoding('utf8');
-  child.stdout.on('data', (chunk: string) => (stdout += chunk));
-  // A side that hangs is killed: its run has a 60-second cap, the warm-up and start-up take seconds.
-  const killer = setTimeout(() => child.kill('SIGKILL'), 180_000);
-  return new Promise((resolve, reject) => {
-    child.once('error', reject);
-    child.once('exit', (code, signal) => {
-      clearTimeout(killer);
-      const last = stdout.trim().split('\n').pop() ?? '';
-      if (code !== 0) reject(new Error(`side ${side} exited with ${code ?? signal}`));
-      else resolve(JSON.parse(last) as TimedRun);
-    });
-  });
+  return JSON.parse(last) as TimedRun;
 }
 
 /** Raw and the two connector sides (loaded once, by {@link abSides}), each run in this process. */

@@ -16,14 +16,14 @@
  * Two trees loaded into one process share RxJS's objects in both trees' shapes, which made an identical
  * copy measure 50% slower than the first tree: hence a process per tree.
  */
-import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { SubscriptionRegistry as Registry } from '../../src/streams/subscription-registry.js';
 import { Args } from '../lib/args.js';
+import { lastLineOf } from '../lib/child.js';
 import { QuietPort } from '../lib/quiet-port.js';
 import { int, median, spread, spreadText } from '../lib/stats.js';
-import { settle } from '../lib/timing.js';
+import { rotate, settle } from '../lib/timing.js';
 
 const PAYLOAD = new TextEncoder().encode('21.5');
 const LONG_TOPIC = 'sensors/building-7/floor-3/temperature';
@@ -66,23 +66,10 @@ async function measure(tree: string, topics: readonly string[], reps: number): P
   console.log(JSON.stringify(median(ns)));
 }
 
-/** In the parent: one child run for `tree`. */
-function child(tree: string, topics: number, reused: boolean, reps: number): Promise<number> {
+/** In the parent: one child run for `tree`; resolves with its median ns per message. */
+async function child(tree: string, topics: number, reused: boolean, reps: number): Promise<number> {
   const flags = [`--child=${tree}`, `--topics=${topics}`, `--reps=${reps}`, ...(reused ? ['--reused'] : [])];
-  const run = spawn(process.execPath, ['--import', 'tsx', 'bench/tools/dispatch-ab.ts', ...flags], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  let out = '';
-  run.stdout.setEncoding('utf8');
-  run.stdout.on('data', (chunk: string) => (out += chunk));
-  return new Promise((resolveRun, reject) => {
-    run.once('error', reject);
-    run.once('exit', (code) =>
-      code === 0
-        ? resolveRun(Number(out.trim().split('\n').pop()))
-        : reject(new Error(`${tree}: exit ${code}`)),
-    );
-  });
+  return Number(await lastLineOf('bench/tools/dispatch-ab.ts', flags, tree));
 }
 
 async function main(): Promise<void> {
@@ -101,7 +88,7 @@ async function main(): Promise<void> {
   for (const topics of counts) {
     const results = trees.map((): number[] => []);
     for (let round = 0; round < rounds; round++) {
-      for (const index of round % 2 === 0 ? [0, 1] : [1, 0]) {
+      for (const index of rotate([0, 1], round)) {
         results[index]?.push(await child(trees[index] as string, topics, reused, args.number('reps', 7)));
       }
     }
