@@ -50,6 +50,12 @@ export function fixed(value: number, digits = 2): string {
   return value.toFixed(digits);
 }
 
+/** A difference with its sign, formatted by `format`: "+8", "-2", "0" (no sign where it shows as zero). */
+export function signed(difference: number, format: (value: number) => string = int): string {
+  const text = format(difference);
+  return difference > 0 && text !== format(0) ? `+${text}` : text;
+}
+
 /** A number with about three significant digits (0.285, 28.5, 2,850). */
 export function sig(value: number): string {
   if (!Number.isFinite(value)) return '–';

@@ -28,7 +28,7 @@ import {
   type RoundTripEnd,
   type RoundTrips,
 } from '../lib/round-trip.js';
-import { int, percentile, spread, spreadText } from '../lib/stats.js';
+import { int, percentile, signed, spread, spreadText } from '../lib/stats.js';
 import { rotate } from '../lib/timing.js';
 
 /** raw MQTT.js, this checkout's connector, or B: the connector of the `--other` source tree. */
@@ -52,12 +52,6 @@ function openKind(
 ): Promise<RoundTripEnd> {
   const Connector = kind === 'B' ? other : self;
   return openEnd(kind === 'raw' ? 'raw' : 'connector', broker, qos, Connector, protocolVersion);
-}
-
-/** A difference in µs with its sign: +8, -2, 0. */
-function signed(difference: number): string {
-  const rounded = Math.round(difference);
-  return rounded > 0 ? `+${int(rounded)}` : int(rounded);
 }
 
 async function main(): Promise<void> {

@@ -25,7 +25,7 @@ import { type ConnectorClass, loadConnector } from '../lib/connector.js';
 import { measureCost } from '../lib/cost.js';
 import { subscribeSide } from '../lib/e2e.js';
 import { Receiver } from '../lib/e2e-receiver.js';
-import { fixed, int, median, spread, spreadText } from '../lib/stats.js';
+import { fixed, int, median, signed, spread, spreadText } from '../lib/stats.js';
 import { rotate, withTimeout } from '../lib/timing.js';
 import type { Replay } from './replay-server.js';
 
@@ -37,11 +37,6 @@ interface Reading {
 }
 
 const TOPIC = 'replay/messages';
-
-/** A difference with its sign: +1.62, -0.40. */
-function signed(difference: number, text: string): string {
-  return difference >= 0 ? `+${text}` : text;
-}
 
 /** Forks the replay server; resolves with it and the URL it listens on. */
 async function startReplayServer(): Promise<{ child: ChildProcess; url: string }> {
@@ -139,7 +134,7 @@ async function main(): Promise<void> {
     const rows = readings[i] ?? [];
     const cpu = spread(rows.map((r) => r.cpu));
     console.log(
-      `${name.padEnd(34)} CPU ${spreadText(cpu, (v) => fixed(v, 2))} (${i === 0 ? 'base' : signed(cpu.median - base, fixed(cpu.median - base, 2))})  ` +
+      `${name.padEnd(34)} CPU ${spreadText(cpu, (v) => fixed(v, 2))} (${i === 0 ? 'base' : signed(cpu.median - base, (v) => fixed(v, 2))})  ` +
         `GC ${fixed(median(rows.map((r) => r.gc)), 2)}  msgs/read ${fixed(median(rows.map((r) => r.messagesPerRead)), 1)}`,
     );
   });

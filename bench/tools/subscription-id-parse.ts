@@ -14,7 +14,7 @@
 import { performance } from 'node:perf_hooks';
 import { generate, parser } from 'mqtt-packet';
 import { Args } from '../lib/args.js';
-import { int, spread, spreadText } from '../lib/stats.js';
+import { int, signed, spread, spreadText } from '../lib/stats.js';
 import { rotate } from '../lib/timing.js';
 
 /** The identifiers compared, by name: none (no properties, as raw MQTT.js subscribes), then by width. */
@@ -74,8 +74,7 @@ async function main(): Promise<void> {
   const base = spread(sides[0]?.ns ?? []).median;
   for (const side of sides) {
     const result = spread(side.ns);
-    const difference = result.median - base;
-    const over = side === sides[0] ? '' : ` (${difference >= 0 ? '+' : ''}${int(difference)} over none)`;
+    const over = side === sides[0] ? '' : ` (${signed(result.median - base)} over none)`;
     console.log(`identifier ${side.name}: ${spreadText(result)} ns per packet${over}`);
   }
   console.log(`${reps} reps of ${int(packets)} packets in chunks of ${batch}`);

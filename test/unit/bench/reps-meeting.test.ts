@@ -2,7 +2,7 @@
  * The bench's per-rep reading of a target (bench/lib/stats.ts repsMeeting): rep i against rep i, so a
  * verdict on medians can say how many reps met it on their own.
  */
-import { repsMeeting } from '../../../bench/lib/stats.js';
+import { fixed, repsMeeting, signed } from '../../../bench/lib/stats.js';
 
 const atLeast = (floor: number) => (ours: number, reference: number) => ours / reference >= floor;
 
@@ -23,5 +23,17 @@ describe('repsMeeting', () => {
   it('says nothing when a side has no reps or a failed run put the series out of step', () => {
     expect(repsMeeting([], [1, 2], atLeast(0.8))).toBeUndefined();
     expect(repsMeeting([1, 2], [1, 2], atLeast(0.8), false)).toBeUndefined();
+  });
+});
+
+describe('signed', () => {
+  it('puts + before a positive difference, nothing before one that shows as zero, and keeps the minus', () => {
+    expect(signed(8.4)).toBe('+8');
+    expect(signed(-2.2)).toBe('-2');
+    expect(signed(0.3)).toBe('0');
+    expect(signed(1234)).toBe('+1,234');
+    expect(signed(1.625, (v) => fixed(v, 2))).toBe('+1.63');
+    expect(signed(-0.4, (v) => fixed(v, 2))).toBe('-0.40');
+    expect(signed(0.001, (v) => fixed(v, 2))).toBe('0.00');
   });
 });
