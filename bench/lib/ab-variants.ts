@@ -37,8 +37,7 @@ export function abSetup(args: Args): AbSetup {
   const maxInFlight = args.optionalNumber('max-in-flight');
   // The end-to-end runs start their connectors with default options: a window there would be raw's alone.
   if (maxInFlight !== undefined && path === 'e2e') throw new Error('--max-in-flight is for --path=publish');
-  const protocolVersion = args.number('protocol', 4);
-  if (protocolVersion !== 4 && protocolVersion !== 5) throw new Error('--protocol must be 4 or 5');
+  const protocolVersion = args.protocolVersion();
   const text = args.has('text');
   if (text && path === 'e2e') throw new Error('--text is for --path=publish');
   const raw = args.string('raw', 'window');

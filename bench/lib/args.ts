@@ -66,6 +66,18 @@ export class Args {
     });
   }
 
+  /**
+   * `--protocol`, the MQTT version: 4 (MQTT 3.1.1) or 5, `fallback` when absent. Anything else is an error,
+   * and so is 5 with `broker` aedes, which speaks MQTT 3.1.1 only.
+   */
+  protocolVersion(fallback: 4 | 5 = 4, broker?: string): 4 | 5 {
+    const version = this.number('protocol', fallback);
+    if (version !== 4 && version !== 5) throw new Error('--protocol must be 4 or 5');
+    if (version === 5 && broker === 'aedes')
+      throw new Error('aedes speaks MQTT 3.1.1 only: --protocol=5 needs mosquitto');
+    return version;
+  }
+
   /** Every flag, for passing on to a child process. */
   entries(): [string, string][] {
     return [...this.values.entries()];

@@ -235,10 +235,7 @@ async function main(): Promise<void> {
   const reps = args.number('reps', 7);
   const n = args.number('n', 50_000);
   const apart = args.bool('apart', false);
-  const protocolVersion = args.number('protocol', 4) as 4 | 5;
-  if (protocolVersion !== 4 && protocolVersion !== 5) throw new Error('--protocol must be 4 or 5');
-  if (protocolVersion === 5 && kind === 'aedes')
-    throw new Error('aedes speaks MQTT 3.1.1 only: --protocol=5 needs mosquitto');
+  const protocolVersion = args.protocolVersion(4, kind);
   const otherDir = args.optionalString('other');
   const selfDir = args.optionalString('this');
   const classes = new Map<EndKind, ConnectorClass | undefined>([

@@ -43,7 +43,7 @@ async function main(): Promise<void> {
   if (url === undefined || topic === undefined) throw new Error('--url and --topic are required');
   const sideFlag = args.string('side', 'this');
   const n = args.number('n', 50_000);
-  const protocolVersion = args.number('protocol', 4) as 4 | 5;
+  const protocolVersion = args.protocolVersion();
   let current = new Receiver(n);
   const Connector =
     sideFlag === 'raw' ? undefined : await abConnector(sideFlag === 'this' ? undefined : sideFlag);

@@ -61,10 +61,7 @@ async function main(): Promise<void> {
   const reps = args.number('reps', 5);
   const samples = args.number('samples', 2_000);
   const capMs = args.number('repMs', 6_000);
-  const protocolVersion = args.number('protocol', 4) as 4 | 5;
-  if (protocolVersion !== 4 && protocolVersion !== 5) throw new Error('--protocol must be 4 or 5');
-  if (protocolVersion === 5 && kind === 'aedes')
-    throw new Error('aedes speaks MQTT 3.1.1 only: --protocol=5 needs mosquitto');
+  const protocolVersion = args.protocolVersion(4, kind);
   const otherDir = args.optionalString('other');
   const other = otherDir === undefined ? undefined : await loadConnector(otherDir);
   const selfDir = args.optionalString('this');

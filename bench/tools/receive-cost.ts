@@ -93,8 +93,7 @@ async function main(): Promise<void> {
     rate: args.number('rate', 50_000),
   };
   const reps = args.number('reps', 9);
-  const protocolVersion = args.number('protocol', 4) as 4 | 5;
-  if (protocolVersion !== 4 && protocolVersion !== 5) throw new Error('--protocol must be 4 or 5');
+  const protocolVersion = args.protocolVersion();
   const selfDir = args.optionalString('this');
   const otherDir = args.optionalString('other');
   const clients: (readonly [string, 'raw' | ConnectorClass | undefined])[] = [

@@ -89,8 +89,7 @@ async function run(
 async function main(): Promise<void> {
   const args = new Args();
   const sides = await abSides(args);
-  const protocolVersion = args.number('protocol', 5) as 4 | 5;
-  if (protocolVersion !== 4 && protocolVersion !== 5) throw new Error('--protocol must be 4 or 5');
+  const protocolVersion = args.protocolVersion(5);
   const phase = args.string('phase', 'subscribe');
   if (phase !== 'subscribe' && phase !== 'restore') throw new Error('--phase must be subscribe or restore');
   const reps = args.number('reps', 7);

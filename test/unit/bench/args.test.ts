@@ -26,3 +26,19 @@ describe('Args.optionalCount', () => {
     expect(() => new Args(['--alloc=many']).optionalCount('alloc')).toThrow('--alloc must be a number');
   });
 });
+
+describe('Args.protocolVersion', () => {
+  it('reads 4 or 5, and falls back when absent', () => {
+    expect(new Args([]).protocolVersion()).toBe(4);
+    expect(new Args([]).protocolVersion(5)).toBe(5);
+    expect(new Args(['--protocol=5']).protocolVersion(4, 'mosquitto')).toBe(5);
+    expect(new Args(['--protocol=4']).protocolVersion(5, 'aedes')).toBe(4);
+  });
+
+  it('refuses another version, and MQTT 5 on aedes', () => {
+    expect(() => new Args(['--protocol=3']).protocolVersion()).toThrow('--protocol must be 4 or 5');
+    expect(() => new Args(['--protocol=5']).protocolVersion(4, 'aedes')).toThrow(
+      'aedes speaks MQTT 3.1.1 only: --protocol=5 needs mosquitto',
+    );
+  });
+});
