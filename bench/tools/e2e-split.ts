@@ -28,37 +28,29 @@ import { once } from 'node:events';
 import type { QoS } from '../../src/connector/types.js';
 import { Args } from '../lib/args.js';
 import { type BenchBroker, startBroker } from '../lib/brokers.js';
-import { type ConnectorClass, loadConnector } from '../lib/connector.js';
 import { brokerLoad, measureCost } from '../lib/cost.js';
 import { e2eRun, publishSide } from '../lib/e2e.js';
-import { payloads } from '../lib/e2e-receiver.js';
+import { type E2eResult, payloads } from '../lib/e2e-receiver.js';
+import { type EndKind, type EndPair, type EndPairs, endPairs } from '../lib/end-pairs.js';
 import { fixed, int, median, spread, spreadText } from '../lib/stats.js';
 import { rotate } from '../lib/timing.js';
 import type { ApartCommand, ApartResult } from './e2e-subscriber.js';
 
-/** raw MQTT.js, this checkout's connector (or `--this`'s), or B: the connector of the `--other` tree. */
-type EndKind = 'raw' | 'connector' | 'B';
-
-const PAIRS: readonly (readonly [publisher: EndKind, subscriber: EndKind])[] = [
-  ['raw', 'raw'],
-  ['connector', 'connector'],
-  ['raw', 'connector'],
-  ['connector', 'raw'],
-];
-
-/** One run's readings, per unique message received (rate in msgs/s). */
-interface Reading {
-  readonly rate: number;
-  readonly lost: number;
-  /** In process: this process's CPU; apart: the publisher's (this process) and the subscriber's. */
-  readonly cpu: number;
-  readonly subscriberCpu?: number;
-  readonly brokerCpu?: number;
-  readonly brokerBusy?: number;
-  /** Read calls of the subscriber's process (in process: this one) and the broker's write calls. */
-  readonly reads?: number;
-  readonly brokerWrites?: number;
-}
+/**
+ * One run's readings, as an end-to-end run records them (per unique message received). In process the CPU
+ * and the read calls are this process's; `--apart`, the CPU is the publisher's (this process) with the
+ * subscriber's beside it, and the read calls are the subscriber's.
+ */
+type Reading = Pick<
+  E2eResult,
+  | 'rate'
+  | 'lost'
+  | 'cpuPerMessage'
+  | 'brokerCpuPerMessage'
+  | 'brokerBusy'
+  | 'readCallsPerMessage'
+  | 'brokerWritesPerMessage'
+> & { readonly subscriberCpuPerMessage?: number };
 
 /** What a run needs to know besides its pair. */
 interface Setup {
@@ -66,8 +58,8 @@ interface Setup {
   readonly qos: QoS;
   readonly protocolVersion: 4 | 5;
   readonly messages: readonly Buffer[];
-  /** The connector class of each connector kind (`connector`: undefined for this checkout's). */
-  readonly classes: ReadonlyMap<EndKind, ConnectorClass | undefined>;
+  /** The pairs, and each kind's connector class. */
+  readonly ends: EndPairs;
   /** `--apart`: where the subscriber processes write a CPU profile each (undefined: none). */
   readonly profileDir?: string;
 }
@@ -76,7 +68,7 @@ const LIMITS = { idleMs: 2_000, capMs: 60_000 };
 
 /** One run with both ends in this process (scenario 2's and 8's way). */
 async function inProcessRun(setup: Setup, publisher: EndKind, subscriber: EndKind): Promise<Reading> {
-  const Connector = setup.classes.get(publisher === 'raw' ? subscriber : publisher);
+  const Connector = setup.ends.classOf(publisher === 'raw' ? subscriber : publisher);
   const result = await e2eRun(setup.broker, 'bench/split', setup.qos, setup.messages, LIMITS, {
     publisher: publisher === 'raw' ? 'raw' : 'connector',
     subscriber: subscriber === 'raw' ? 'raw' : 'connector',
@@ -84,16 +76,7 @@ async function inProcessRun(setup: Setup, publisher: EndKind, subscriber: EndKin
     ...(Connector === undefined ? {} : { Connector }),
   });
   if (result.error !== undefined) throw new Error(`${publisher} → ${subscriber}: ${result.error}`);
-  return {
-    rate: result.rate,
-    lost: result.lost,
-    cpu: result.cpuPerMessage ?? 0,
-    ...(result.brokerCpuPerMessage === undefined
-      ? {}
-      : { brokerCpu: result.brokerCpuPerMessage, brokerBusy: result.brokerBusy ?? 0 }),
-    ...(result.readCallsPerMessage === undefined ? {} : { reads: result.readCallsPerMessage }),
-    ...(result.brokerWritesPerMessage === undefined ? {} : { brokerWrites: result.brokerWritesPerMessage }),
-  };
+  return result;
 }
 
 /** A subscriber in a process of its own (tools/e2e-subscriber.ts), one per kind for the whole tool. */
@@ -166,7 +149,7 @@ class ApartSubscriber {
 
 /** One run with the subscriber in its own process and the publisher (fresh) in this one. */
 async function apartRun(setup: Setup, publisher: EndKind, subscriber: ApartSubscriber): Promise<Reading> {
-  const Connector = setup.classes.get(publisher);
+  const Connector = setup.ends.classOf(publisher);
   const pub = await publishSide(
     publisher === 'raw' ? 'raw' : 'connector',
     setup.broker,
@@ -193,11 +176,13 @@ async function apartRun(setup: Setup, publisher: EndKind, subscriber: ApartSubsc
     return {
       rate: (received.unique / (received.lastAt - start)) * 1000,
       lost: setup.messages.length - received.unique,
-      cpu: cost.cpuUs / unique,
-      subscriberCpu: received.cpuUs / unique,
-      ...(load === undefined ? {} : { brokerCpu: load.perMessage, brokerBusy: load.busy }),
-      ...(received.readCalls === undefined ? {} : { reads: received.readCalls / unique }),
-      ...(cost.brokerWriteCalls === undefined ? {} : { brokerWrites: cost.brokerWriteCalls / unique }),
+      cpuPerMessage: cost.cpuUs / unique,
+      subscriberCpuPerMessage: received.cpuUs / unique,
+      ...(load === undefined ? {} : { brokerCpuPerMessage: load.perMessage, brokerBusy: load.busy }),
+      ...(received.readCalls === undefined ? {} : { readCallsPerMessage: received.readCalls / unique }),
+      ...(cost.brokerWriteCalls === undefined
+        ? {}
+        : { brokerWritesPerMessage: cost.brokerWriteCalls / unique }),
     };
   } finally {
     await pub.close();
@@ -212,18 +197,18 @@ function medianOf(readings: readonly Reading[], field: keyof Reading): number | 
 
 /** One output line for a pair. */
 function pairLine(name: string, readings: readonly Reading[]): string {
-  const at = (field: keyof Reading, digits: number, unit = ''): string => {
+  const at = (field: keyof Reading, digits: number): string => {
     const value = medianOf(readings, field);
-    return value === undefined ? '–' : `${fixed(value, digits)}${unit}`;
+    return value === undefined ? '–' : fixed(value, digits);
   };
-  const reads = medianOf(readings, 'reads');
+  const reads = medianOf(readings, 'readCallsPerMessage');
   const busy = medianOf(readings, 'brokerBusy');
-  const subscriberCpu = medianOf(readings, 'subscriberCpu');
+  const subscriberCpu = medianOf(readings, 'subscriberCpuPerMessage');
   return (
     `${name.padEnd(26)} ${spreadText(spread(readings.map((r) => r.rate)))} msgs/s  ` +
-    `CPU ${at('cpu', 2)}${subscriberCpu === undefined ? '' : ` + ${fixed(subscriberCpu, 2)}`} µs/msg  ` +
-    `broker ${at('brokerCpu', 1)} µs/msg${busy === undefined ? '' : ` (${Math.round(busy * 100)}%)`}  ` +
-    `msgs/read ${reads === undefined ? '–' : fixed(1 / reads, 1)}  broker writes/msg ${at('brokerWrites', 2)}  ` +
+    `CPU ${at('cpuPerMessage', 2)}${subscriberCpu === undefined ? '' : ` + ${fixed(subscriberCpu, 2)}`} µs/msg  ` +
+    `broker ${at('brokerCpuPerMessage', 1)} µs/msg${busy === undefined ? '' : ` (${Math.round(busy * 100)}%)`}  ` +
+    `msgs/read ${reads === undefined ? '–' : fixed(1 / reads, 1)}  broker writes/msg ${at('brokerWritesPerMessage', 2)}  ` +
     `lost ${int(readings.reduce((sum, r) => sum + r.lost, 0))}`
   );
 }
@@ -236,15 +221,8 @@ async function main(): Promise<void> {
   const n = args.number('n', 50_000);
   const apart = args.bool('apart', false);
   const protocolVersion = args.protocolVersion(4, kind);
-  const otherDir = args.optionalString('other');
-  const selfDir = args.optionalString('this');
-  const classes = new Map<EndKind, ConnectorClass | undefined>([
-    ['raw', undefined],
-    ['connector', selfDir === undefined ? undefined : await loadConnector(selfDir)],
-  ]);
-  if (otherDir !== undefined) classes.set('B', await loadConnector(otherDir));
-  const pairs: readonly (readonly [EndKind, EndKind])[] =
-    otherDir === undefined ? PAIRS : [...PAIRS, ['B', 'B']];
+  const ends = await endPairs(args);
+  const { pairs } = ends;
   const broker = await startBroker({ kind, noDelay: true, unbounded: true }, () => undefined);
   const profileDir = args.optionalString('profile');
   const setup: Setup = {
@@ -252,7 +230,7 @@ async function main(): Promise<void> {
     qos,
     protocolVersion,
     messages: payloads(n, 64),
-    classes,
+    ends,
     ...(profileDir === undefined ? {} : { profileDir }),
   };
   const subscribers = new Map<EndKind, ApartSubscriber>();
@@ -260,9 +238,8 @@ async function main(): Promise<void> {
   const readings = names.map((): Reading[] => []);
   try {
     if (apart) {
-      const sides: Record<EndKind, string> = { raw: 'raw', connector: selfDir ?? 'this', B: otherDir ?? '' };
       for (const end of new Set(pairs.map(([, subscriber]) => subscriber)))
-        subscribers.set(end, await ApartSubscriber.start(end, sides[end], setup));
+        subscribers.set(end, await ApartSubscriber.start(end, ends.sideOf(end), setup));
     }
     const run = (publisher: EndKind, subscriber: EndKind) => {
       const apartSubscriber = subscribers.get(subscriber);
@@ -277,7 +254,7 @@ async function main(): Promise<void> {
         pairs.map((_, i) => i),
         rep,
       )) {
-        const [publisher, subscriber] = pairs[index] as readonly [EndKind, EndKind];
+        const [publisher, subscriber] = pairs[index] as EndPair;
         readings[index]?.push(await run(publisher, subscriber));
       }
       console.log(

@@ -19,7 +19,7 @@
 import type { QoS } from '../../src/connector/types.js';
 import { Args } from '../lib/args.js';
 import { type BenchBroker, startBroker } from '../lib/brokers.js';
-import { type ConnectorClass, loadConnector } from '../lib/connector.js';
+import { type EndKind, type EndPair, type EndPairs, endPairs } from '../lib/end-pairs.js';
 import {
   measureInterleaved,
   openEnd,
@@ -31,27 +31,15 @@ import {
 import { int, percentile, signed, spread, spreadText } from '../lib/stats.js';
 import { rotate } from '../lib/timing.js';
 
-/** raw MQTT.js, this checkout's connector, or B: the connector of the `--other` source tree. */
-type EndKind = 'raw' | 'connector' | 'B';
-
-const PAIRS: readonly (readonly [pinger: EndKind, echo: EndKind])[] = [
-  ['raw', 'raw'],
-  ['connector', 'connector'],
-  ['raw', 'connector'],
-  ['connector', 'raw'],
-];
-
-/** Opens one end of `kind` (B: the `--other` tree's connector; connector: the `--this` tree's, if given). */
+/** Opens one end of `kind`, with that kind's connector class (lib/end-pairs.ts). */
 function openKind(
   kind: EndKind,
+  ends: EndPairs,
   broker: BenchBroker,
   qos: QoS,
   protocolVersion: 4 | 5,
-  other?: ConnectorClass,
-  self?: ConnectorClass,
 ): Promise<RoundTripEnd> {
-  const Connector = kind === 'B' ? other : self;
-  return openEnd(kind === 'raw' ? 'raw' : 'connector', broker, qos, Connector, protocolVersion);
+  return openEnd(kind === 'raw' ? 'raw' : 'connector', broker, qos, ends.classOf(kind), protocolVersion);
 }
 
 async function main(): Promise<void> {
@@ -62,12 +50,8 @@ async function main(): Promise<void> {
   const samples = args.number('samples', 2_000);
   const capMs = args.number('repMs', 6_000);
   const protocolVersion = args.protocolVersion(4, kind);
-  const otherDir = args.optionalString('other');
-  const other = otherDir === undefined ? undefined : await loadConnector(otherDir);
-  const selfDir = args.optionalString('this');
-  const self = selfDir === undefined ? undefined : await loadConnector(selfDir);
-  const kinds: readonly (readonly [EndKind, EndKind])[] =
-    other === undefined ? PAIRS : [...PAIRS, ['B', 'B']];
+  const ends = await endPairs(args);
+  const kinds = ends.pairs;
   const broker = await startBroker({ kind, noDelay: true }, () => undefined);
   const names = kinds.map(([pinger, echo]) => `${pinger} pinger → ${echo} echo`);
   const p50s = names.map((): number[] => []);
@@ -82,11 +66,11 @@ async function main(): Promise<void> {
       const pairs: Pair[] = [];
       try {
         for (const index of order) {
-          const [pinger, echo] = kinds[index] as readonly [EndKind, EndKind];
+          const [pinger, echo] = kinds[index] as EndPair;
           pairs.push(
             await pair(
-              await openKind(pinger, broker, qos, protocolVersion, other, self),
-              await openKind(echo, broker, qos, protocolVersion, other, self),
+              await openKind(pinger, ends, broker, qos, protocolVersion),
+              await openKind(echo, ends, broker, qos, protocolVersion),
               `${process.pid}-${rep}-${index}`,
             ),
           );
