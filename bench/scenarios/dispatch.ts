@@ -4,12 +4,11 @@
  * MQTT.js's 'message' events enter it. Compared with the one-RxJS-filter-per-observable design
  * (ngx-mqtt), in the same process, interleaved.
  */
-import { SubscriptionRegistry } from '../../src/streams/subscription-registry.js';
 import { NgxLayer } from '../lib/ngx.js';
-import { QuietPort } from '../lib/quiet-port.js';
+import { quietRegistry } from '../lib/quiet-port.js';
 import { runScenario } from '../lib/scenario.js';
 import { fixed, int, sig, spread, spreadText, times } from '../lib/stats.js';
-import { collectGarbage, rotate, settle } from '../lib/timing.js';
+import { collectGarbage, rotate } from '../lib/timing.js';
 import { workload } from '../lib/workload.js';
 
 /** A way of routing messages, set up for one filter count. */
@@ -28,20 +27,10 @@ async function registryVariant(
   filters: readonly string[],
   decode: 'binary' | 'auto',
 ): Promise<Variant> {
-  const port = new QuietPort();
-  const registry = new SubscriptionRegistry(port, { log: () => undefined });
-  await registry.onConnected(port.currentConnAck());
   let delivered = 0;
-  const count = () => {
+  const { port, registry } = await quietRegistry(filters, decode, () => {
     delivered++;
-  };
-  for (const filter of filters) {
-    const stream = decode === 'auto' ? registry.observe(filter) : registry.observe(filter, { decode });
-    stream.subscribe(count);
-  }
-  await settle();
-  await settle();
-  if (registry.liveFilterCount() !== filters.length) throw new Error(`${name}: not every filter is live`);
+  });
   return {
     name,
     feed: (topic) => port.incoming$.next({ topic, payload: PAYLOAD, qos: 0, retain: false, dup: false }),

@@ -21,9 +21,9 @@ import { pathToFileURL } from 'node:url';
 import type { SubscriptionRegistry as Registry } from '../../src/streams/subscription-registry.js';
 import { Args } from '../lib/args.js';
 import { lastLineOf } from '../lib/child.js';
-import { QuietPort } from '../lib/quiet-port.js';
+import { quietRegistry } from '../lib/quiet-port.js';
 import { int, median, spread, spreadText } from '../lib/stats.js';
-import { rotate, settle } from '../lib/timing.js';
+import { rotate } from '../lib/timing.js';
 
 const PAYLOAD = new TextEncoder().encode('21.5');
 const LONG_TOPIC = 'sensors/building-7/floor-3/temperature';
@@ -46,14 +46,13 @@ async function measure(tree: string, topics: readonly string[], reps: number): P
   const { SubscriptionRegistry } = (await import(pathToFileURL(file).href)) as {
     SubscriptionRegistry: typeof Registry;
   };
-  const port = new QuietPort();
-  const registry = new SubscriptionRegistry(port, { log: () => undefined });
-  await registry.onConnected(port.currentConnAck());
   let delivered = 0;
-  for (const filter of [LONG_TOPIC, 's1/+/temp', 's2/#'])
-    registry.observe(filter, { decode: 'binary' }).subscribe(() => delivered++);
-  await settle();
-  await settle();
+  const { port, registry } = await quietRegistry(
+    [LONG_TOPIC, 's1/+/temp', 's2/#'],
+    'binary',
+    () => delivered++,
+    SubscriptionRegistry,
+  );
   const ns: number[] = [];
   for (let rep = 0; rep < reps; rep++) {
     const start = performance.now();
